@@ -1,0 +1,227 @@
+# postern: POP3, IMAP4 and submission access server.
+#
+#   make            build into build/ (B=dir to change)
+#   make SAN=1 B=build-san   the same tree with ASan+UBSan
+#   make run        install what is needed, start a demo in the foreground
+#   make check      install what the tests need, build both, run the suite
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make fuzz       libFuzzer targets (clang) into $(B)/fuzz
+
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+LIBEXECDIR	?= $(PREFIX)/libexec/postern
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc/postern
+DESTDIR		?=
+
+B		?= build
+CC		?= cc
+BISON		?= bison
+PKG		?= pkg-config
+
+OPT		?= -O2
+SANFLAGS	= -fsanitize=address,undefined -fno-omit-frame-pointer
+WARN		= -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+		  -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
+CPPFLAGS	+= -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS \
+		   $(shell $(PKG) --cflags libbsd-overlay) \
+		   $(shell $(PKG) --cflags krb5-gssapi) \
+		   -DCONF_LIBEXEC='"$(LIBEXECDIR)"' \
+		   -Ilib -Imaster -Iauth -Iworker -Iworker/pop3 -Istore -Ictl
+CFLAGS		+= -std=gnu11 -g $(OPT) $(WARN) -fstack-protector-strong \
+		   -D_FORTIFY_SOURCE=2
+LDFLAGS		+=
+ifeq ($(SAN),1)
+OPT		= -O1
+CFLAGS		+= $(SANFLAGS)
+LDFLAGS		+= $(SANFLAGS)
+CPPFLAGS	+= -U_FORTIFY_SOURCE
+endif
+
+LIBBSD		= $(shell $(PKG) --libs libbsd-ctor)
+LIBEVENT	= $(shell $(PKG) --libs libevent)
+LIBSSL		= $(shell $(PKG) --libs openssl)
+LIBGSS		= $(shell $(PKG) --libs krb5-gssapi)
+LIBATF		= $(shell $(PKG) --libs atf-c)
+
+O		= $(B)/obj
+BIN		= $(B)/bin
+
+# Each directory's sources form an archive; a program is its main file
+# plus the archives it needs, so tests can link any piece alone.
+MAINS		= master/posternd.c auth/postern-auth.c worker/worker.c \
+		  worker/session.c ctl/posternctl.c
+LIB_SRCS	= $(wildcard lib/*.c)
+STORE_SRCS	= $(wildcard store/*.c)
+MASTER_SRCS	= $(filter-out $(MAINS),$(wildcard master/*.c))
+AUTH_SRCS	= $(filter-out $(MAINS),$(wildcard auth/*.c))
+# Pre-login (worker) and post-login (session) protocol code share one
+# archive; each program pulls only the objects its main reaches.
+WORKER_SRCS	= $(filter-out $(MAINS),$(wildcard worker/*.c worker/*/*.c))
+CTL_SRCS	= $(filter-out $(MAINS),$(wildcard ctl/*.c))
+
+objs		= $(patsubst %.c,$(O)/%.o,$(1))
+
+A_LIB		= $(O)/libpostern.a
+A_STORE		= $(O)/libstore.a
+A_MASTER	= $(O)/libmaster.a
+A_AUTH		= $(O)/libauth.a
+A_WORKER	= $(O)/libworker.a
+A_CTL		= $(O)/libctl.a
+
+PROGS		= $(BIN)/posternd $(BIN)/postern-auth $(BIN)/postern-worker \
+		  $(BIN)/postern-session $(BIN)/posternctl
+
+all: $(PROGS) tests
+
+$(O)/master/parse.c: master/parse.y
+	@mkdir -p $(@D)
+	$(BISON) -o $@ $<
+
+$(O)/master/parse.o: $(O)/master/parse.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -c -o $@ $<
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(A_LIB): $(call objs,$(LIB_SRCS))
+$(A_STORE): $(call objs,$(STORE_SRCS))
+$(A_MASTER): $(call objs,$(MASTER_SRCS)) $(O)/master/parse.o
+$(A_AUTH): $(call objs,$(AUTH_SRCS))
+$(A_WORKER): $(call objs,$(WORKER_SRCS))
+$(A_CTL): $(call objs,$(CTL_SRCS))
+$(O)/%.a:
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/posternd: $(O)/master/posternd.o $(A_MASTER) $(A_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBEVENT) $(LIBSSL) $(LIBBSD)
+
+$(BIN)/postern-auth: $(O)/auth/postern-auth.o $(A_AUTH) $(A_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBEVENT) -lpam -lcrypt $(LIBGSS) \
+	    $(LIBSSL) $(LIBBSD)
+
+$(BIN)/postern-worker: $(O)/worker/worker.o $(A_WORKER) $(A_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBSSL) -lseccomp $(LIBBSD)
+
+$(BIN)/postern-session: $(O)/worker/session.o $(A_WORKER) $(A_STORE) \
+    $(A_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBSD)
+
+$(BIN)/posternctl: $(O)/ctl/posternctl.o $(A_CTL) $(A_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBSSL) $(LIBBSD)
+
+# ---- tests -------------------------------------------------------------
+# The test tree is laid out under $(B)/regress with its Kyuafiles; the
+# shell tests find the programs through POSTERN_BIN.
+UNIT_SRCS	= $(wildcard regress/unit/t_*.c)
+UNIT_PROGS	= $(patsubst regress/unit/%.c,$(B)/regress/unit/%,$(UNIT_SRCS))
+SH_TESTS	= $(wildcard regress/integration/t_*.sh regress/interop/t_*.sh \
+		  regress/fuzz/t_*.sh regress/unit/t_*.sh)
+SH_PROGS	= $(patsubst regress/%.sh,$(B)/regress/%,$(SH_TESTS))
+KYUAFILES	= $(patsubst regress/%,$(B)/regress/%,\
+		  $(shell find regress -name Kyuafile))
+SH_LIBS		= $(patsubst regress/%,$(B)/regress/%,\
+		  $(wildcard regress/*/*.subr regress/*/*.py))
+tests: $(UNIT_PROGS) $(SH_PROGS) $(KYUAFILES) $(SH_LIBS)
+
+# A unit test t_DIR_name.c links only DIR's archive and what it needs,
+# so a broken file elsewhere in the tree does not stop it building.
+UNIT_CC		= $(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes \
+		  $(shell $(PKG) --cflags atf-c) $(LDFLAGS) -o $@ $<
+$(B)/regress/unit/t_lib_%: regress/unit/t_lib_%.c $(A_LIB)
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(A_LIB) $(LIBATF) $(LIBBSD)
+$(B)/regress/unit/t_master_%: regress/unit/t_master_%.c $(A_MASTER) $(A_LIB)
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(A_MASTER) $(A_LIB) $(LIBATF) $(LIBEVENT) $(LIBSSL) \
+	    $(LIBBSD)
+$(B)/regress/unit/t_auth_%: regress/unit/t_auth_%.c $(A_AUTH) $(A_LIB)
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(A_AUTH) $(A_LIB) $(LIBATF) $(LIBEVENT) -lpam -lcrypt \
+	    $(LIBGSS) $(LIBSSL) $(LIBBSD)
+$(B)/regress/unit/t_store_%: regress/unit/t_store_%.c $(A_STORE) $(A_LIB)
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(A_STORE) $(A_LIB) $(LIBATF) $(LIBBSD)
+$(B)/regress/unit/t_worker_%: regress/unit/t_worker_%.c $(A_WORKER) \
+    $(A_STORE) $(A_LIB)
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(A_WORKER) $(A_STORE) $(A_LIB) $(LIBATF) $(LIBSSL) \
+	    -lseccomp $(LIBBSD)
+$(B)/regress/unit/t_ctl_%: regress/unit/t_ctl_%.c $(A_CTL) $(A_LIB)
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(A_CTL) $(A_LIB) $(LIBATF) $(LIBSSL) $(LIBBSD)
+
+$(B)/regress/%: regress/%.sh
+	@mkdir -p $(@D)
+	cp $< $@
+	chmod 755 $@
+
+$(B)/regress/%: regress/%
+	@mkdir -p $(@D)
+	cp $< $@
+
+# ---- fuzzing -----------------------------------------------------------
+FUZZ_SRCS	= $(wildcard regress/fuzz/fuzz_*.c)
+FUZZ_CC		?= clang-14
+fuzz:
+	$(MAKE) B=$(B)/fuzzobj CC=$(FUZZ_CC) OPT=-O1 \
+	    CFLAGS='-fsanitize=fuzzer-no-link,address,undefined' \
+	    $(B)/fuzzobj/obj/libpostern.a $(B)/fuzzobj/obj/libstore.a \
+	    $(B)/fuzzobj/obj/libmaster.a $(B)/fuzzobj/obj/libworker.a
+	@mkdir -p $(B)/fuzz
+	for f in $(FUZZ_SRCS); do \
+	    n=$$(basename $$f .c); \
+	    $(FUZZ_CC) $(CPPFLAGS) -g -O1 \
+	        -fsanitize=fuzzer,address,undefined -o $(B)/fuzz/$$n $$f \
+	        $(B)/fuzzobj/obj/libmaster.a \
+	        $(B)/fuzzobj/obj/libworker.a $(B)/fuzzobj/obj/libstore.a \
+	        $(B)/fuzzobj/obj/libpostern.a $(LIBSSL) $(LIBBSD) || exit 1; \
+	done
+
+# ---- the two commands of the README ------------------------------------
+deps-build:
+	sh etc/deps.sh build
+
+deps-check:
+	sh etc/deps.sh check
+
+run: deps-build
+	$(MAKE) all
+	sh etc/demo.sh "$(abspath $(BIN))"
+
+check: deps-check
+	$(MAKE) B=build all
+	$(MAKE) B=build-san SAN=1 all
+	$(MAKE) fuzz B=build
+	$(MAKE) lint
+	sh regress/run.sh "$(abspath build)" "$(abspath build-san)"
+
+lint:
+	mandoc -Tlint -Wstyle man/*.[0-9]
+
+# ---- install -----------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(SYSCONFDIR)
+	install -m 755 $(BIN)/posternd $(BIN)/posternctl $(DESTDIR)$(SBINDIR)
+	install -m 755 $(BIN)/postern-auth $(BIN)/postern-worker \
+	    $(BIN)/postern-session $(DESTDIR)$(LIBEXECDIR)
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8
+	sh etc/install.sh "$(DESTDIR)" "$(SYSCONFDIR)" "$(SBINDIR)"
+
+clean:
+	rm -rf build build-san $(B)
+
+.PHONY: all tests fuzz run check lint install clean deps-build deps-check
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

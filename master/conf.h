@@ -1,0 +1,109 @@
+/*
+ * posternd's configuration, as parse.y builds it from postern.conf.
+ * Global settings live in `defaults'; each protocol block starts as a
+ * copy of them and overrides what it names.  Read only by the master
+ * (and by posternctl through posternd -n).
+ */
+#ifndef POSTERN_CONF_H
+#define POSTERN_CONF_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <limits.h>
+#include <stdio.h>
+
+#include "proto.h"
+
+#define CONF_FILE		"/etc/postern/postern.conf"
+#define CONF_USER		"_postern"
+#define CONF_CHROOT		"/var/empty/postern"
+#define CONF_PIDFILE		"/run/posternd.pid"
+#define CONF_CERTDIR		"/etc/postern/certs"
+#define CONF_ACCESS		"/etc/postern/access"
+#define CONF_CONTROL		"/run/posternd.sock"
+#define CONF_MAIL		"~/Maildir"
+#ifndef CONF_LIBEXEC
+#define CONF_LIBEXEC		"/usr/local/libexec/postern"
+#endif
+
+struct listen_addr {
+	TAILQ_ENTRY(listen_addr) entry;
+	char			 host[P_NAMELEN];	/* as written */
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	in_port_t		 port;
+	int			 tls;		/* implicit TLS */
+	int			 fd;		/* -1 until bound */
+};
+TAILQ_HEAD(listen_list, listen_addr);
+
+struct netaddr {
+	TAILQ_ENTRY(netaddr)	 entry;
+	struct sockaddr_storage	 ss;	/* AF_INET or AF_INET6 */
+	int			 prefixlen;
+	char			 text[P_ADDRLEN + 8];	/* as written */
+};
+TAILQ_HEAD(netaddr_list, netaddr);
+
+/* Settings that may be given globally and again per protocol. */
+struct proto_conf {
+	int			 proto;		/* PROTO_*, 0 for defaults */
+	int			 enabled;	/* a block was given */
+	struct listen_list	 listeners;
+	char			 banner[P_TEXTLEN];
+	int			 login_type;
+	int			 max_connections;
+	int			 max_connections_per_ip;
+	int			 max_connections_per_user;
+	int			 idle_timeout;		/* seconds, logged in */
+	int			 login_timeout;		/* seconds, pre-login */
+	int			 max_auth_attempts;
+	char			 certificate[P_PATHLEN]; /* "" = default */
+	char			 key[P_PATHLEN];
+	int			 pop3_expire;		/* days; -1 never */
+	int			 pop3_login_delay;	/* seconds; -1 none */
+};
+
+struct postern_conf {
+	char			 file[P_PATHLEN];
+	char			 user[P_NAMELEN];
+	char			 chroot[P_PATHLEN];
+	char			 pidfile[P_PATHLEN];
+	char			 cert_dir[P_PATHLEN];
+	char			 control_socket[P_PATHLEN];
+	char			 libexec_dir[P_PATHLEN];
+	char			 access_file[P_PATHLEN];
+	char			 mail_location[P_PATHLEN];
+	char			 hostname[P_NAMELEN];
+	int			 first_valid_uid;
+	int			 ipv6_prefix;		/* per-IP counting */
+	int			 failure_delay_ms;
+	int			 failure_delay_max_ms;
+	char			 tls_ciphers[P_TEXTLEN];
+	char			 tls_ciphersuites[P_TEXTLEN];
+	int			 tls_min_version;	/* TLS1_2_VERSION */
+	struct netaddr_list	 trusted;
+	int			 nbackends;
+	struct auth_backend	 backends[AUTH_MAXBACKENDS];
+	struct proto_conf	 defaults;
+	struct proto_conf	 protos[PROTO_MAX];	/* by PROTO_* */
+};
+
+#define CONF_OPT_NOACTION	0x1	/* -n: check only */
+#define CONF_OPT_VERBOSE	0x2
+
+/* parse.y */
+struct postern_conf	*parse_config(const char *, int);
+
+/* conf.c */
+void		 conf_init_defaults(struct postern_conf *);
+void		 conf_free(struct postern_conf *);
+void		 conf_print(const struct postern_conf *, FILE *, int);
+const char	*conf_proto_name(int);
+const char	*conf_login_type_name(int);
+int		 conf_netaddr_match(const struct netaddr_list *,
+		    const struct sockaddr *);
+
+#endif
