@@ -25,6 +25,8 @@ void
 buf_reset(struct buf *b)
 {
 	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
 }
 
 /* Make room for n more bytes (plus a NUL the callers may rely on). */
@@ -102,6 +104,8 @@ buf_drain(struct buf *b, size_t n)
 {
 	if (n >= b->len) {
 		b->len = 0;
+		if (b->data != NULL)
+			b->data[0] = '\0';
 		return;
 	}
 	memmove(b->data, b->data + n, b->len - n);

@@ -143,7 +143,8 @@ msg_flush(struct msgchan *c)
 		c->queued -= n;
 		if (o->off == o->len) {
 			TAILQ_REMOVE(&c->outq, o, entry);
-			free(o->buf);
+			/* Messages may carry credentials. */
+			freezero(o->buf, o->len);
 			free(o);
 		}
 	}

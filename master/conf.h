@@ -11,6 +11,8 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <limits.h>
 #include <stdio.h>
 
@@ -27,6 +29,12 @@
 #ifndef CONF_LIBEXEC
 #define CONF_LIBEXEC		"/usr/local/libexec/postern"
 #endif
+#define CONF_PAM_SERVICE	"postern"
+#define CONF_TLS_CIPHERS	"HIGH:!aNULL:!MD5:!RC4:!3DES:!CAMELLIA:!ARIA"
+/* OpenSSL 3's own TLS 1.3 default. */
+#define CONF_TLS_CIPHERSUITES	"TLS_AES_256_GCM_SHA384:" \
+				"TLS_CHACHA20_POLY1305_SHA256:" \
+				"TLS_AES_128_GCM_SHA256"
 
 struct listen_addr {
 	TAILQ_ENTRY(listen_addr) entry;
@@ -57,7 +65,9 @@ struct proto_conf {
 	int			 max_connections;
 	int			 max_connections_per_ip;
 	int			 max_connections_per_user;
-	int			 idle_timeout;		/* seconds, logged in */
+	int			 idle_timeout;		/* seconds, logged in;
+						   defaults: 0 unless set
+						   globally */
 	int			 login_timeout;		/* seconds, pre-login */
 	int			 max_auth_attempts;
 	char			 certificate[P_PATHLEN]; /* "" = default */
@@ -91,6 +101,20 @@ struct postern_conf {
 	struct proto_conf	 protos[PROTO_MAX];	/* by PROTO_* */
 };
 
+/* What a protocol is when its block does not say otherwise. */
+struct conf_proto_info {
+	int		 proto;		/* PROTO_* */
+	const char	*name;		/* its block's keyword */
+	in_port_t	 port;		/* default plain/STARTTLS listener */
+	in_port_t	 tls_port;	/* default implicit-TLS listener */
+	int		 idle_timeout;	/* default, seconds */
+	int		 idle_min;	/* floor from its RFC; 0: none */
+	const char	*idle_rfc;	/* where the floor comes from */
+	int		 served;	/* enabled when no block is given */
+};
+
+#define CONF_TIMELEN	16	/* conf_fmt_time() */
+
 #define CONF_OPT_NOACTION	0x1	/* -n: check only */
 #define CONF_OPT_VERBOSE	0x2
 
@@ -105,5 +129,9 @@ const char	*conf_proto_name(int);
 const char	*conf_login_type_name(int);
 int		 conf_netaddr_match(const struct netaddr_list *,
 		    const struct sockaddr *);
+int		 conf_netaddr_parse(const char *, struct netaddr *);
+const struct conf_proto_info *conf_proto_info(int);
+char		*conf_fmt_time(int, char *, size_t);
+char		*conf_fmt_addr(const struct sockaddr *, char *, size_t);
 
 #endif

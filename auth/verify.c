@@ -1,0 +1,293 @@
+/*
+ * postern-auth runs each password check in a child of its own: crypt
+ * with a costly hash, or a PAM module waiting on a directory server,
+ * must not stall the other logins.  The child runs the backend chain
+ * and writes one struct verify_result to a pipe; the main loop reads
+ * it, with a time limit.  At most VERIFY_MAXCHILDREN run at once, the
+ * rest wait in order.  A cancelled job's child is killed.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "auth.h"
+#include "log.h"
+
+TAILQ_HEAD(verify_list, verify_job);
+
+static struct event_base	*verify_base;
+static int			 verify_closefd = -1;
+static struct event		*verify_sigchld;
+static struct verify_list	 verify_waiting =
+    TAILQ_HEAD_INITIALIZER(verify_waiting);
+static struct verify_list	 verify_running =
+    TAILQ_HEAD_INITIALIZER(verify_running);
+static int			 verify_nrunning;
+
+static void	verify_spawn(struct verify_job *);
+static __attribute__((__noreturn__)) void verify_child(struct verify_job *,
+		    int);
+static void	verify_read(int, short, void *);
+static void	verify_timeout(int, short, void *);
+static void	verify_reap(int, short, void *);
+static void	verify_release(struct verify_job *);
+static void	verify_finish(struct verify_job *);
+static void	verify_next(void);
+static void	verify_temp(struct verify_job *, const char *);
+
+/* closefd: the master channel, closed in every child. */
+void
+verify_init(struct event_base *base, int closefd)
+{
+	verify_base = base;
+	verify_closefd = closefd;
+	if ((verify_sigchld = evsignal_new(base, SIGCHLD, verify_reap,
+	    NULL)) == NULL || evsignal_add(verify_sigchld, NULL) == -1)
+		fatalx("%s: cannot watch SIGCHLD", __func__);
+}
+
+/*
+ * Check j->user and j->pass against j->conf's backends; j->done(j,
+ * j->arg) is called later, from the event loop, with j->res.  The
+ * password is wiped from j once the child has its copy.
+ */
+void
+verify_submit(struct verify_job *j)
+{
+	j->pid = -1;
+	j->fd = -1;
+	j->got = 0;
+	j->ev_read = j->ev_timeout = NULL;
+	memset(&j->res, 0, sizeof(j->res));
+	if (verify_nrunning >= VERIFY_MAXCHILDREN) {
+		j->queued = 1;
+		TAILQ_INSERT_TAIL(&verify_waiting, j, entry);
+		return;
+	}
+	verify_spawn(j);
+}
+
+/* Forget j without calling done: its child, if any, is killed. */
+void
+verify_cancel(struct verify_job *j)
+{
+	if (j->queued) {
+		TAILQ_REMOVE(&verify_waiting, j, entry);
+		j->queued = 0;
+		explicit_bzero(j->pass, sizeof(j->pass));
+		return;
+	}
+	if (j->pid != -1 && kill(j->pid, SIGKILL) == -1 && errno != ESRCH)
+		log_warn("%s: kill %ld", __func__, (long)j->pid);
+	verify_release(j);
+	verify_next();
+}
+
+void
+verify_shutdown(void)
+{
+	struct verify_job	*j;
+
+	while ((j = TAILQ_FIRST(&verify_waiting)) != NULL)
+		verify_cancel(j);
+	while ((j = TAILQ_FIRST(&verify_running)) != NULL)
+		verify_cancel(j);
+}
+
+/*
+ * Start j's child.  On failure the answer is a temporary failure,
+ * still delivered from the loop so that submit never calls back.
+ */
+static void
+verify_spawn(struct verify_job *j)
+{
+	struct timeval	 tv = { VERIFY_TIMEOUT, 0 };
+	int		 p[2];
+
+	j->queued = 0;
+	TAILQ_INSERT_TAIL(&verify_running, j, entry);
+	verify_nrunning++;
+	if ((j->ev_timeout = evtimer_new(verify_base, verify_timeout,
+	    j)) == NULL)
+		fatalx("%s: evtimer_new", __func__);
+	backend_prepare(j->conf);
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		log_warn("%s: pipe", __func__);
+		verify_temp(j, "cannot start the verifier");
+		tv.tv_sec = 0;
+		evtimer_add(j->ev_timeout, &tv);
+		return;
+	}
+	switch (j->pid = fork()) {
+	case -1:
+		log_warn("%s: fork", __func__);
+		close(p[0]);
+		close(p[1]);
+		verify_temp(j, "cannot start the verifier");
+		tv.tv_sec = 0;
+		evtimer_add(j->ev_timeout, &tv);
+		return;
+	case 0:
+		close(p[0]);
+		verify_child(j, p[1]);
+	}
+	close(p[1]);
+	explicit_bzero(j->pass, sizeof(j->pass));
+	j->fd = p[0];
+	if (fcntl(j->fd, F_SETFL, O_NONBLOCK) == -1)
+		fatal("%s: fcntl", __func__);
+	if ((j->ev_read = event_new(verify_base, j->fd, EV_READ | EV_PERSIST,
+	    verify_read, j)) == NULL || event_add(j->ev_read, NULL) == -1)
+		fatalx("%s: event_new", __func__);
+	evtimer_add(j->ev_timeout, &tv);
+}
+
+static void
+verify_child(struct verify_job *j, int fd)
+{
+	struct verify_result	 r;
+	const unsigned char	*p = (const unsigned char *)&r;
+	size_t			 off = 0;
+	ssize_t			 n;
+
+	/* The parent's loop caught these; a PAM module may fork and wait. */
+	(void)signal(SIGCHLD, SIG_DFL);
+	(void)signal(SIGHUP, SIG_DFL);
+	(void)signal(SIGINT, SIG_DFL);
+	(void)signal(SIGTERM, SIG_DFL);
+	if (verify_closefd != -1)
+		(void)close(verify_closefd);
+	setproctitle("verify");
+
+	memset(&r, 0, sizeof(r));
+	backend_verify(j->conf, j->user, j->pass, j->rhost, &r);
+	explicit_bzero(j->pass, sizeof(j->pass));
+	while (off < sizeof(r)) {
+		if ((n = write(fd, p + off, sizeof(r) - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		off += n;
+	}
+	_exit(0);
+}
+
+static void
+verify_temp(struct verify_job *j, const char *reason)
+{
+	memset(&j->res, 0, sizeof(j->res));
+	verify_set(&j->res, VERIFY_FAIL, AUTH_FAIL_TEMP, "%s", reason);
+}
+
+static void
+verify_read(int fd, short ev, void *arg)
+{
+	struct verify_job	*j = arg;
+	ssize_t			 n;
+
+	n = read(fd, (unsigned char *)&j->res + j->got,
+	    sizeof(j->res) - j->got);
+	if (n == -1) {
+		if (errno == EINTR || errno == EAGAIN)
+			return;
+		log_warn("%s: read", __func__);
+		verify_temp(j, "cannot read the verifier's answer");
+	} else if (n == 0) {
+		log_warnx("verifier %ld exited without an answer",
+		    (long)j->pid);
+		verify_temp(j, "verifier exited without an answer");
+	} else {
+		j->got += n;
+		if (j->got < sizeof(j->res))
+			return;
+		if (!verify_result_ok(&j->res)) {
+			log_warnx("verifier %ld: malformed answer",
+			    (long)j->pid);
+			verify_temp(j, "malformed answer from the verifier");
+		}
+	}
+	verify_finish(j);
+}
+
+static void
+verify_timeout(int fd, short ev, void *arg)
+{
+	struct verify_job	*j = arg;
+
+	if (j->pid != -1) {
+		log_warnx("verifier %ld: no answer in %d seconds, killed",
+		    (long)j->pid, VERIFY_TIMEOUT);
+		if (kill(j->pid, SIGKILL) == -1 && errno != ESRCH)
+			log_warn("%s: kill", __func__);
+		verify_temp(j, "backend timed out");
+	}
+	verify_finish(j);
+}
+
+/* Children are reaped here; their answers came through the pipes. */
+static void
+verify_reap(int sig, short ev, void *arg)
+{
+	pid_t	pid;
+	int	status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+			log_warnx("verifier %ld died of signal %d",
+			    (long)pid, WTERMSIG(status));
+		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			log_warnx("verifier %ld exited with status %d",
+			    (long)pid, WEXITSTATUS(status));
+	}
+	if (pid == -1 && errno != ECHILD)
+		log_warn("%s: waitpid", __func__);
+}
+
+/* Take a running job off the books; its child is left to the reaper. */
+static void
+verify_release(struct verify_job *j)
+{
+	if (j->ev_read != NULL)
+		event_free(j->ev_read);
+	if (j->ev_timeout != NULL)
+		event_free(j->ev_timeout);
+	j->ev_read = j->ev_timeout = NULL;
+	if (j->fd != -1)
+		close(j->fd);
+	j->fd = -1;
+	j->pid = -1;
+	explicit_bzero(j->pass, sizeof(j->pass));
+	TAILQ_REMOVE(&verify_running, j, entry);
+	verify_nrunning--;
+}
+
+static void
+verify_finish(struct verify_job *j)
+{
+	verify_release(j);
+	verify_next();
+	/* Last: done may free j. */
+	j->done(j, j->arg);
+}
+
+static void
+verify_next(void)
+{
+	struct verify_job	*j;
+
+	while (verify_nrunning < VERIFY_MAXCHILDREN &&
+	    (j = TAILQ_FIRST(&verify_waiting)) != NULL) {
+		TAILQ_REMOVE(&verify_waiting, j, entry);
+		verify_spawn(j);
+	}
+}

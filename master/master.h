@@ -1,0 +1,156 @@
+/*
+ * posternd, the privileged master: listeners, limits, spawning of
+ * postern-auth, workers and sessions, certificates and private-key
+ * operations, signals.  It never parses client protocol text.
+ */
+#ifndef POSTERN_MASTER_H
+#define POSTERN_MASTER_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#define __unused __attribute__((__unused__))
+#include <sys/tree.h>
+
+#include <event2/event.h>
+#include <openssl/evp.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "msg.h"
+#include "proto.h"
+
+/* A certificate with its key: the key never leaves the master. */
+struct cert {
+	TAILQ_ENTRY(cert)	 entry;
+	uint32_t		 id;
+	char			 certfile[P_PATHLEN];
+	char			 keyfile[P_PATHLEN];
+	EVP_PKEY		*key;
+	char			*pem;		/* leaf first, then chain */
+	size_t			 pemlen;
+	int			 refs;		/* connections using it */
+	int			 stale;		/* replaced by a reload */
+};
+TAILQ_HEAD(cert_list, cert);
+
+enum conn_state {
+	CONN_PRELOGIN,		/* worker talking to the client */
+	CONN_AUTHING,		/* a SASL exchange with postern-auth */
+	CONN_AUTHED,		/* auth said yes: waiting for the handoff */
+	CONN_SESSION,		/* a session runs as the user */
+};
+
+struct conn {
+	RB_ENTRY(conn)		 by_id;
+	uint32_t		 id;
+	int			 proto;
+	enum conn_state		 state;
+	time_t			 started;
+	struct addrkey		 ipkey;
+	int			 ip_counted;	/* in the per-IP table */
+	char			 addr[P_ADDRLEN];
+	int			 port;
+	char			 laddr[P_ADDRLEN];
+	int			 lport;
+	int			 implicit_tls;
+	struct cert		*cert;
+
+	/* settings taken from the configuration at accept time */
+	int			 login_type;
+	int			 idle_timeout;
+	int			 pop3_expire;
+	int			 pop3_login_delay;
+	int			 max_per_user;
+
+	pid_t			 worker_pid;
+	struct msgchan		 wchan;
+	struct event		*wev;
+	struct event		*wev_w;		/* pending writes */
+
+	pid_t			 session_pid;
+	int			 session_fd;	/* master end of its channel */
+
+	struct auth_identity	 ident;
+	uint32_t		 groups[P_MAXGROUPS];
+	char			 mech[P_MECHLEN];
+	int			 user_counted;
+	struct tls_info		 tls;
+	int			 tls_done;
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
+};
+RB_HEAD(conn_tree, conn);
+RB_PROTOTYPE(conn_tree, conn, by_id, conn_cmp);
+
+struct postern {
+	struct postern_conf	*conf;
+	struct event_base	*evbase;
+	struct conn_tree	 conns;
+	struct cert_list	 certs;
+	struct cert		*proto_cert[PROTO_MAX];
+	uint32_t		 next_conn_id;
+	int			 nconns[PROTO_MAX];
+	int			 debug;
+	int			 verbose;
+	int			 shutting_down;
+	uid_t			 worker_uid;
+	gid_t			 worker_gid;
+
+	/* postern-auth */
+	pid_t			 auth_pid;
+	struct msgchan		 achan;
+	struct event		*aev;
+	time_t			 auth_started;
+	struct event		*auth_restart_ev;
+};
+
+extern struct postern	*env;
+
+/* posternd.c */
+int	 conf_user(const struct postern_conf *, uid_t *, gid_t *);
+
+/* listen.c */
+int	 listen_open_all(struct postern_conf *, struct postern_conf *);
+void	 listen_close_all(struct postern_conf *);
+void	 listen_events_add(struct postern_conf *);
+void	 listen_events_del(struct postern_conf *);
+
+/* limits.c */
+int	 limits_ip_count(const struct addrkey *);
+void	 limits_ip_add(struct conn *);
+void	 limits_ip_del(struct conn *);
+int	 limits_user_count(const char *, const struct addrkey *);
+void	 limits_user_add(struct conn *);
+void	 limits_user_del(struct conn *);
+
+/* conn.c */
+void	 conn_accept(int, const struct listen_addr *, int);
+struct conn *conn_find(uint32_t);
+void	 conn_auth_reply(uint32_t, struct msg *);
+void	 conn_auth_died(void);
+void	 conn_child_exited(pid_t, int);
+void	 conn_shutdown_all(int);
+int	 conn_count(void);
+
+/* spawn.c */
+pid_t	 spawn_auth(int);
+pid_t	 spawn_worker(int, int);
+pid_t	 spawn_session(struct conn *, int, int);
+
+/* auth.c (the master's side of postern-auth) */
+void	 auth_start(void);
+void	 auth_send_config(void);
+int	 auth_send(uint32_t, uint32_t, const void *, size_t, const void *,
+	    size_t);
+void	 auth_exited(int);
+void	 auth_stop(void);
+
+/* cert.c */
+int	 cert_load_all(struct postern_conf *, struct cert_list *,
+	    struct cert **);
+void	 cert_release(struct cert *);
+void	 cert_free_list(struct cert_list *);
+int	 cert_sign(struct cert *, const struct key_sign_req *,
+	    const unsigned char *, size_t, unsigned char *, size_t *);
+
+#endif

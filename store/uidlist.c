@@ -1,0 +1,568 @@
+/*
+ * The per-folder UID list of the store, read and written by session
+ * processes under the folder lock (maildir.c).  postern-uidlist is a
+ * text file, replaced whole on change:
+ *
+ *	postern-uidlist 1 V<uidvalidity> N<uidnext>
+ *	<uid> T<delivery time> [W<crlf size>] [P<pop3 uidl>] :<base name>
+ *
+ * one record per message in ascending UID order.  Fields are a key
+ * letter and a value; a reader skips keys it does not know, so new
+ * cached facts need no new version (the number changes only when the
+ * meaning of the file does).  Cached fields may be dropped and
+ * recomputed at any time; UIDs never are.
+ *
+ * A folder moving from Dovecot has a dovecot-uidlist instead (version
+ * 3: `3 V<uidvalidity> N<nextuid> G<guid> ...' and `<uid> [<key><value>
+ * ...] :<name>'; version 1, Courier's format too: `1 <uidvalidity>
+ * <nextuid>' and `<uid> <name>').  It is imported once, UIDs, virtual
+ * sizes and POP3 UIDL overrides included, so clients see the same
+ * UIDs and UIDLs as before.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "store.h"
+
+#define UIDLIST_NAME		"postern-uidlist"
+#define UIDLIST_MAGIC		"postern-uidlist"
+#define UIDLIST_VERSION		1
+#define UIDVALIDITY_NAME	"postern-uidvalidity"
+#define DOVECOT_UIDLIST		"dovecot-uidlist"
+#define UIDLIST_MAXSIZE		(1024LL * 1024 * 1024)
+
+static char	*slurp(int, const char *, size_t *);
+static char	*next_line(char **, char *);
+static int	 parse_num(const char *, size_t, uint64_t, uint64_t *);
+static const char *field_end(const char *);
+static int	 parse_header(char *, uint32_t *, uint32_t *);
+static int	 parse_record(struct folder *, char *, uint32_t);
+static int	 parse_dovecot_header(char *, int *, uint32_t *, uint32_t *);
+static int	 parse_dovecot_record(struct folder *, char *, int, uint32_t);
+static int	 dovecot_import(struct folder *, uint32_t *);
+static void	 drop_msgs(struct folder *);
+
+/*
+ * Read a whole state file into a NUL-terminated buffer.  NULL with
+ * errno ENOENT when there is none.
+ */
+static char *
+slurp(int dirfd, const char *name, size_t *lenp)
+{
+	struct stat	 sb;
+	char		*data;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, saved;
+
+	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
+	    -1)
+		return NULL;
+	if (fstat(fd, &sb) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return NULL;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size > UIDLIST_MAXSIZE) {
+		close(fd);
+		errno = EFBIG;
+		return NULL;
+	}
+	if ((data = malloc((size_t)sb.st_size + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while (len < (size_t)sb.st_size) {
+		n = read(fd, data + len, (size_t)sb.st_size - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			saved = errno;
+			free(data);
+			close(fd);
+			errno = saved;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	data[len] = '\0';
+	*lenp = len;
+	return data;
+}
+
+/* The next LF-terminated line, NUL-terminated; NULL at the end. */
+static char *
+next_line(char **pos, char *end)
+{
+	char	*line = *pos, *nl;
+
+	if (line >= end)
+		return NULL;
+	if ((nl = memchr(line, '\n', end - line)) == NULL) {
+		/* A last line without LF: a truncated file. */
+		*pos = end;
+		errno = EINVAL;
+		return NULL;
+	}
+	*nl = '\0';
+	*pos = nl + 1;
+	return line;
+}
+
+/* Decimal digits only, at most max. */
+static int
+parse_num(const char *s, size_t len, uint64_t max, uint64_t *v)
+{
+	uint64_t	n = 0;
+	size_t		i;
+
+	if (len == 0 || len > 19)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		n = n * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (n > max)
+		return -1;
+	*v = n;
+	return 0;
+}
+
+static const char *
+field_end(const char *s)
+{
+	return s + strcspn(s, " ");
+}
+
+static int
+parse_header(char *line, uint32_t *uv, uint32_t *next)
+{
+	const char	*p, *e;
+	uint64_t	 v;
+
+	*uv = *next = 0;
+	if (strncmp(line, UIDLIST_MAGIC " ", sizeof(UIDLIST_MAGIC)) != 0)
+		return -1;
+	p = line + sizeof(UIDLIST_MAGIC);
+	e = field_end(p);
+	if (parse_num(p, e - p, UINT32_MAX, &v) == -1 || v != UIDLIST_VERSION)
+		return -1;
+	for (p = e; *p == ' '; p = e) {
+		p++;
+		e = field_end(p);
+		if (e - p < 1)
+			return -1;
+		switch (*p) {
+		case 'V':
+			if (parse_num(p + 1, e - p - 1, UINT32_MAX, &v) == -1)
+				return -1;
+			*uv = v;
+			break;
+		case 'N':
+			if (parse_num(p + 1, e - p - 1, UINT32_MAX, &v) == -1)
+				return -1;
+			*next = v;
+			break;
+		default:
+			break;
+		}
+	}
+	return *uv != 0 && *next != 0 && *p == '\0' ? 0 : -1;
+}
+
+/* "<uid> <fields> :<base>", UIDs ascending. */
+static int
+parse_record(struct folder *f, char *line, uint32_t prev)
+{
+	struct store_msg	*m;
+	const char		*p, *e, *base;
+	uint64_t		 uid, t = 0, vsize = 0;
+	const char		*uidl = NULL;
+	size_t			 uidl_len = 0, bl;
+	int			 have_t = 0, have_w = 0;
+
+	p = line;
+	e = field_end(p);
+	if (parse_num(p, e - p, UINT32_MAX, &uid) == -1 || uid <= prev ||
+	    uid >= f->uidnext)
+		return -1;
+	for (p = e; *p == ' ' && p[1] != ':'; p = e) {
+		p++;
+		e = field_end(p);
+		switch (*p) {
+		case 'T':
+			if (parse_num(p + 1, e - p - 1, INT64_MAX, &t) == -1)
+				return -1;
+			have_t = 1;
+			break;
+		case 'W':
+			if (parse_num(p + 1, e - p - 1, INT64_MAX,
+			    &vsize) == -1)
+				return -1;
+			have_w = 1;
+			break;
+		case 'P':
+			uidl = p + 1;
+			uidl_len = e - p - 1;
+			break;
+		case ':':
+		case '\0':
+			return -1;
+		default:
+			break;
+		}
+	}
+	if (p[0] != ' ' || p[1] != ':')
+		return -1;
+	base = p + 2;
+	if (store_name_split(base, &bl) == -1 || base[bl] != '\0')
+		return -1;
+	if ((m = store_msg_new(base, bl)) == NULL)
+		return -2;
+	m->uid = uid;
+	m->time = have_t ? (time_t)t : 0;
+	if (have_w && !m->have_vsize) {
+		m->vsize = vsize;
+		m->have_vsize = 1;
+	}
+	if (uidl != NULL) {
+		if ((m->pop3_uidl = strndup(uidl, uidl_len)) == NULL) {
+			store_msg_free(m);
+			return -2;
+		}
+		if (!store_uidl_ok(m->pop3_uidl)) {
+			store_msg_free(m);
+			return -1;
+		}
+	}
+	if (folder_add_msg(f, m) == -1) {
+		store_msg_free(m);
+		return -2;
+	}
+	return 0;
+}
+
+static void
+drop_msgs(struct folder *f)
+{
+	size_t	i;
+
+	for (i = 0; i < f->nmsgs; i++)
+		store_msg_free(f->msgs[i]);
+	free(f->msgs);
+	f->msgs = NULL;
+	f->nmsgs = f->msgcap = 0;
+}
+
+/*
+ * Fill the folder's header and messages from its UID list.  Returns
+ * UIDLIST_OK, UIDLIST_IMPORTED (from Dovecot's), UIDLIST_MISSING,
+ * UIDLIST_CORRUPT, or -1 on a system error.  *known gets the largest
+ * UIDVALIDITY seen in any list, good or bad, so that a rebuilt list
+ * can get a larger one.
+ */
+int
+uidlist_read(struct folder *f, uint32_t *known)
+{
+	char		*data, *pos, *end, *line;
+	size_t		 len;
+	uint32_t	 prev = 0;
+	int		 r;
+
+	*known = 0;
+	drop_msgs(f);
+	if ((data = slurp(f->fd, UIDLIST_NAME, &len)) == NULL) {
+		if (errno != ENOENT) {
+			log_warn("%s: %s/%s", __func__, f->name, UIDLIST_NAME);
+			return -1;
+		}
+		return dovecot_import(f, known);
+	}
+	pos = data;
+	end = data + len;
+	r = UIDLIST_CORRUPT;
+	if ((line = next_line(&pos, end)) == NULL ||
+	    parse_header(line, &f->uidvalidity, &f->uidnext) == -1) {
+		if (f->uidvalidity != 0)
+			*known = f->uidvalidity;
+		goto done;
+	}
+	*known = f->uidvalidity;
+	errno = 0;
+	while ((line = next_line(&pos, end)) != NULL) {
+		switch (parse_record(f, line, prev)) {
+		case 0:
+			prev = f->msgs[f->nmsgs - 1]->uid;
+			break;
+		case -2:
+			r = -1;
+			goto done;
+		default:
+			goto done;
+		}
+	}
+	if (errno == 0)
+		r = UIDLIST_OK;
+ done:
+	free(data);
+	if (r != UIDLIST_OK) {
+		if (r == UIDLIST_CORRUPT)
+			log_warnx("%s: %s/%s is corrupt, rebuilding it",
+			    __func__, f->name, UIDLIST_NAME);
+		drop_msgs(f);
+	}
+	return r;
+}
+
+static int
+parse_dovecot_header(char *line, int *version, uint32_t *uv,
+    uint32_t *next)
+{
+	const char	*p, *e;
+	uint64_t	 v;
+
+	*uv = *next = 0;
+	if (line[0] < '0' || line[0] > '9' || line[1] != ' ')
+		return -1;
+	*version = line[0] - '0';
+	p = line + 2;
+	if (*version == 1) {
+		e = field_end(p);
+		if (parse_num(p, e - p, UINT32_MAX, &v) == -1 || *e != ' ')
+			return -1;
+		*uv = v;
+		p = e + 1;
+		e = field_end(p);
+		if (parse_num(p, e - p, UINT32_MAX, &v) == -1)
+			return -1;
+		*next = v;
+	} else if (*version == 3) {
+		for (; *p != '\0'; p = e + (*e == ' ')) {
+			e = field_end(p);
+			if (*p == 'V' &&
+			    parse_num(p + 1, e - p - 1, UINT32_MAX, &v) == 0)
+				*uv = v;
+			else if (*p == 'N' &&
+			    parse_num(p + 1, e - p - 1, UINT32_MAX, &v) == 0)
+				*next = v;
+			else if (*p == 'V' || *p == 'N')
+				return -1;
+		}
+	} else
+		return -1;
+	return *uv != 0 && *next != 0 ? 0 : -1;
+}
+
+static int
+parse_dovecot_record(struct folder *f, char *line, int version,
+    uint32_t prev)
+{
+	struct store_msg	*m;
+	const char		*p, *e, *uidl = NULL;
+	char			*name;
+	uint64_t		 uid, v, vsize = 0;
+	size_t			 bl, uidl_len = 0;
+	int			 have_w = 0;
+
+	p = line;
+	e = field_end(p);
+	if (parse_num(p, e - p, UINT32_MAX - 1, &uid) == -1 || uid <= prev ||
+	    *e != ' ')
+		return -1;
+	p = e + 1;
+	if (version == 3) {
+		/* Extension fields up to the ':' that starts the name. */
+		while (*p != '\0' && *p != ':') {
+			e = field_end(p);
+			if (*p < 'A' || *p > 'Z')
+				return -1;
+			if (*p == 'W' &&
+			    parse_num(p + 1, e - p - 1, INT64_MAX, &v) == 0) {
+				vsize = v;
+				have_w = 1;
+			} else if (*p == 'P') {
+				uidl = p + 1;
+				uidl_len = e - p - 1;
+			}
+			for (p = e; *p == ' '; p++)
+				;
+		}
+		if (*p != ':')
+			return -1;
+		p++;
+	}
+	name = (char *)p;
+	if (store_name_split(name, &bl) == -1)
+		return -1;
+	name[bl] = '\0';
+	if ((m = store_msg_new(name, bl)) == NULL)
+		return -2;
+	m->uid = uid;
+	if (have_w && !m->have_vsize) {
+		m->vsize = vsize;
+		m->have_vsize = 1;
+	}
+	/* Dovecot's empty P means "the base name is the UIDL". */
+	if (uidl != NULL) {
+		if (uidl_len == 0)
+			m->pop3_uidl = strdup(name);
+		else
+			m->pop3_uidl = strndup(uidl, uidl_len);
+		if (m->pop3_uidl == NULL) {
+			store_msg_free(m);
+			return -2;
+		}
+		if (!store_uidl_ok(m->pop3_uidl)) {
+			free(m->pop3_uidl);
+			m->pop3_uidl = NULL;
+		}
+	}
+	if (folder_add_msg(f, m) == -1) {
+		store_msg_free(m);
+		return -2;
+	}
+	if (uid >= f->uidnext)
+		f->uidnext = uid + 1;
+	return 0;
+}
+
+/*
+ * Take UIDs from Dovecot's list when ours does not exist yet.  A list
+ * we cannot read whole is not imported (partial UIDs under Dovecot's
+ * UIDVALIDITY would be worse than new ones); its UIDVALIDITY still
+ * counts as known.
+ */
+static int
+dovecot_import(struct folder *f, uint32_t *known)
+{
+	char		*data, *pos, *end, *line;
+	size_t		 len;
+	uint32_t	 prev = 0;
+	int		 version, r;
+
+	if ((data = slurp(f->fd, DOVECOT_UIDLIST, &len)) == NULL) {
+		if (errno == ENOENT)
+			return UIDLIST_MISSING;
+		log_warn("%s: %s/%s", __func__, f->name, DOVECOT_UIDLIST);
+		return UIDLIST_MISSING;
+	}
+	pos = data;
+	end = data + len;
+	r = UIDLIST_MISSING;
+	if ((line = next_line(&pos, end)) == NULL ||
+	    parse_dovecot_header(line, &version, &f->uidvalidity,
+	    &f->uidnext) == -1)
+		goto done;
+	*known = f->uidvalidity;
+	errno = 0;
+	while ((line = next_line(&pos, end)) != NULL) {
+		switch (parse_dovecot_record(f, line, version, prev)) {
+		case 0:
+			prev = f->msgs[f->nmsgs - 1]->uid;
+			break;
+		case -2:
+			r = -1;
+			goto done;
+		default:
+			goto done;
+		}
+	}
+	if (errno == 0)
+		r = UIDLIST_IMPORTED;
+ done:
+	free(data);
+	if (r == UIDLIST_IMPORTED)
+		log_info("%s: imported %zu UIDs from %s/%s, UIDVALIDITY %u",
+		    __func__, f->nmsgs, f->name, DOVECOT_UIDLIST,
+		    f->uidvalidity);
+	else {
+		log_warnx("%s: %s/%s cannot be imported", __func__, f->name,
+		    DOVECOT_UIDLIST);
+		drop_msgs(f);
+	}
+	return r;
+}
+
+/* Write the folder's list; the caller holds the folder lock. */
+int
+uidlist_write(struct folder *f)
+{
+	struct buf		 b;
+	struct store_msg	*m;
+	size_t			 i;
+	int			 r = 0;
+
+	buf_init(&b);
+	if (buf_addf(&b, "%s %d V%u N%u\n", UIDLIST_MAGIC, UIDLIST_VERSION,
+	    f->uidvalidity, f->uidnext) == -1)
+		r = -1;
+	for (i = 0; r == 0 && i < f->nmsgs; i++) {
+		m = f->msgs[i];
+		if (buf_addf(&b, "%u T%lld", m->uid, (long long)m->time) == -1)
+			r = -1;
+		else if (m->have_vsize && !m->vsize_in_name &&
+		    buf_addf(&b, " W%llu", (unsigned long long)m->vsize) == -1)
+			r = -1;
+		else if (m->pop3_uidl != NULL &&
+		    buf_addf(&b, " P%s", m->pop3_uidl) == -1)
+			r = -1;
+		else if (buf_addf(&b, " :%s\n", m->base) == -1)
+			r = -1;
+	}
+	if (r == 0)
+		r = store_replace_file(f->fd, UIDLIST_NAME, b.data, b.len);
+	else
+		log_warn("%s: %s", __func__, f->name);
+	buf_free(&b);
+	return r;
+}
+
+/*
+ * A new UIDVALIDITY: the time, unless an earlier list of this folder
+ * (remembered in postern-uidvalidity, or still readable in a broken
+ * list) had one as large; then one more, so clients notice the change.
+ */
+uint32_t
+uidlist_new_uidvalidity(struct folder *f, uint32_t known)
+{
+	char		*data, buf[32];
+	size_t		 len;
+	uint64_t	 v, prev = 0;
+	int		 n;
+
+	if ((data = slurp(f->fd, UIDVALIDITY_NAME, &len)) != NULL) {
+		data[strcspn(data, "\n")] = '\0';
+		if (parse_num(data, strlen(data), UINT32_MAX, &prev) == -1)
+			prev = 0;
+		free(data);
+	}
+	if (known > prev)
+		prev = known;
+	v = (uint64_t)time(NULL);
+	if (v <= prev)
+		v = prev + 1;
+	if (v > UINT32_MAX)
+		v = (uint64_t)time(NULL) & UINT32_MAX;
+	if (v == 0)
+		v = 1;
+	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)v);
+	if (n > 0 && (size_t)n < sizeof(buf))
+		(void)store_replace_file(f->fd, UIDVALIDITY_NAME, buf, n);
+	return (uint32_t)v;
+}

@@ -1,0 +1,363 @@
+/*
+ * TLS in the worker.  The certificate chain comes from the master; the
+ * private key never does: the worker's key object forwards each
+ * signature to the master (RSA_METHOD / EC_KEY_METHOD), one round trip
+ * per handshake.  Set up before the chroot, used after it.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <sys/types.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "log.h"
+#include "worker.h"
+
+#define TLS_HANDSHAKE_TIMEOUT	60
+
+static int	 keyop(uint32_t, int, const unsigned char *, size_t,
+		    unsigned char *, size_t);
+static int	 rsa_priv_enc(int, const unsigned char *, unsigned char *,
+		    RSA *, int);
+static int	 rsa_priv_dec(int, const unsigned char *, unsigned char *,
+		    RSA *, int);
+static int	 ec_sign(int, const unsigned char *, int, unsigned char *,
+		    unsigned int *, const BIGNUM *, const BIGNUM *, EC_KEY *);
+static ECDSA_SIG *ec_sign_sig(const unsigned char *, int, const BIGNUM *,
+		    const BIGNUM *, EC_KEY *);
+static EVP_PKEY	*proxy_key(X509 *);
+static ssize_t	 tls_rd(struct io *, void *, size_t);
+static ssize_t	 tls_wr(struct io *, const void *, size_t);
+static void	 tls_log_error(const char *);
+
+static RSA_METHOD	*rsa_meth;
+static EC_KEY_METHOD	*ec_meth;
+
+/*
+ * Ask the master for one private-key operation.  Returns the length
+ * of the result, or -1.
+ */
+static int
+keyop(uint32_t op, int padding, const unsigned char *in, size_t inlen,
+    unsigned char *out, size_t outmax)
+{
+	struct key_sign_req	req;
+	struct key_sign_res	res;
+	struct msg		m;
+	size_t			len;
+
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	req.padding = padding;
+	if (msg_composev(&worker->chan, MSG_KEY_SIGN_REQ,
+	    worker->init.conn_id, -1, &req, sizeof(req), in, inlen) == -1 ||
+	    msg_flush_all(&worker->chan) == -1)
+		return -1;
+	if (msg_wait(&worker->chan, &m, 30 * 1000) != 1 ||
+	    m.type != MSG_KEY_SIGN_RES || m.len < sizeof(res)) {
+		log_warnx("id=%u: no signature from the master",
+		    worker->init.conn_id);
+		return -1;
+	}
+	memcpy(&res, m.data, sizeof(res));
+	len = m.len - sizeof(res);
+	if (res.status != 0 || len == 0 || len > outmax)
+		return -1;
+	memcpy(out, (unsigned char *)m.data + sizeof(res), len);
+	return (int)len;
+}
+
+static int
+rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to,
+    RSA *rsa, int padding)
+{
+	if (flen < 0)
+		return -1;
+	return keyop(KEYOP_RSA_PRIV_ENC, padding, from, flen, to,
+	    RSA_size(rsa));
+}
+
+/* RSA key exchange is never offered, so nothing is ever decrypted. */
+static int
+rsa_priv_dec(int flen, const unsigned char *from, unsigned char *to,
+    RSA *rsa, int padding)
+{
+	return -1;
+}
+
+static int
+ec_sign(int type, const unsigned char *dgst, int dlen, unsigned char *sig,
+    unsigned int *siglen, const BIGNUM *kinv, const BIGNUM *r, EC_KEY *ec)
+{
+	int	n;
+
+	if (dlen < 0)
+		return 0;
+	n = keyop(KEYOP_ECDSA_SIGN, 0, dgst, dlen, sig, ECDSA_size(ec));
+	if (n <= 0)
+		return 0;
+	*siglen = n;
+	return 1;
+}
+
+static ECDSA_SIG *
+ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv,
+    const BIGNUM *r, EC_KEY *ec)
+{
+	unsigned char		 sig[256];
+	const unsigned char	*p = sig;
+	int			 n;
+
+	if (dlen < 0)
+		return NULL;
+	n = keyop(KEYOP_ECDSA_SIGN, 0, dgst, dlen, sig, sizeof(sig));
+	if (n <= 0)
+		return NULL;
+	return d2i_ECDSA_SIG(NULL, &p, n);
+}
+
+/* A key object with the certificate's public half and our methods. */
+static EVP_PKEY *
+proxy_key(X509 *leaf)
+{
+	EVP_PKEY	*pub, *pk;
+	RSA		*rsa;
+	EC_KEY		*ec;
+
+	if ((pub = X509_get0_pubkey(leaf)) == NULL ||
+	    (pk = EVP_PKEY_new()) == NULL)
+		return NULL;
+	switch (EVP_PKEY_get_base_id(pub)) {
+	case EVP_PKEY_RSA:
+		if (rsa_meth == NULL) {
+			if ((rsa_meth = RSA_meth_dup(RSA_get_default_method()))
+			    == NULL ||
+			    !RSA_meth_set1_name(rsa_meth, "postern master") ||
+			    !RSA_meth_set_priv_enc(rsa_meth, rsa_priv_enc) ||
+			    !RSA_meth_set_priv_dec(rsa_meth, rsa_priv_dec))
+				goto fail;
+		}
+		if ((rsa = EVP_PKEY_get1_RSA(pub)) == NULL)
+			goto fail;
+		if (!RSA_set_method(rsa, rsa_meth) ||
+		    !EVP_PKEY_assign_RSA(pk, rsa)) {
+			RSA_free(rsa);
+			goto fail;
+		}
+		return pk;
+	case EVP_PKEY_EC:
+		if (ec_meth == NULL) {
+			if ((ec_meth = EC_KEY_METHOD_new(
+			    EC_KEY_get_default_method())) == NULL)
+				goto fail;
+			EC_KEY_METHOD_set_sign(ec_meth, ec_sign, NULL,
+			    ec_sign_sig);
+		}
+		if ((ec = EVP_PKEY_get1_EC_KEY(pub)) == NULL)
+			goto fail;
+		if (!EC_KEY_set_method(ec, ec_meth) ||
+		    !EVP_PKEY_assign_EC_KEY(pk, ec)) {
+			EC_KEY_free(ec);
+			goto fail;
+		}
+		return pk;
+	}
+fail:
+	EVP_PKEY_free(pk);
+	return NULL;
+}
+
+static void
+tls_log_error(const char *what)
+{
+	unsigned long	e;
+	char		buf[256];
+
+	while ((e = ERR_get_error()) != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		log_info("id=%u: %s: %s", worker->init.conn_id, what, buf);
+	}
+}
+
+int
+tls_setup(struct worker *w, const char *pem, size_t pemlen)
+{
+	char		 ciphers[P_TEXTLEN + 16];
+	BIO		*b;
+	X509		*x, *leaf = NULL;
+	EVP_PKEY	*pk;
+	int		 ok = 0;
+
+	if ((w->ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		goto done;
+	if (!SSL_CTX_set_min_proto_version(w->ctx, w->init.tls_min_version ?
+	    (int)w->init.tls_min_version : TLS1_2_VERSION))
+		goto done;
+	SSL_CTX_set_options(w->ctx, SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+	    SSL_OP_NO_TICKET);
+	SSL_CTX_set_session_cache_mode(w->ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_mode(w->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* No RSA key exchange: the key could only sign, never decrypt. */
+	(void)snprintf(ciphers, sizeof(ciphers), "%s:!kRSA",
+	    w->init.ciphers[0] ? w->init.ciphers : "HIGH:!aNULL");
+	if (!SSL_CTX_set_cipher_list(w->ctx, ciphers))
+		goto done;
+	if (w->init.ciphersuites[0] &&
+	    !SSL_CTX_set_ciphersuites(w->ctx, w->init.ciphersuites))
+		goto done;
+
+	if ((b = BIO_new_mem_buf(pem, (int)pemlen)) == NULL)
+		goto done;
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		if (leaf == NULL) {
+			leaf = x;
+			if (!SSL_CTX_use_certificate(w->ctx, x))
+				break;
+		} else if (!SSL_CTX_add0_chain_cert(w->ctx, x)) {
+			X509_free(x);
+			break;
+		}
+	}
+	BIO_free(b);
+	ERR_clear_error();
+	if (leaf == NULL || (pk = proxy_key(leaf)) == NULL)
+		goto done;
+	if (!SSL_CTX_use_PrivateKey(w->ctx, pk)) {
+		EVP_PKEY_free(pk);
+		goto done;
+	}
+	EVP_PKEY_free(pk);
+	ok = 1;
+done:
+	X509_free(leaf);
+	if (!ok) {
+		tls_log_error("TLS setup");
+		SSL_CTX_free(w->ctx);
+		w->ctx = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static ssize_t
+tls_rd(struct io *io, void *p, size_t n)
+{
+	int	r;
+
+	ERR_clear_error();
+	r = SSL_read(io->tls, p, n > INT32_MAX ? INT32_MAX : (int)n);
+	if (r > 0)
+		return r;
+	switch (SSL_get_error(io->tls, r)) {
+	case SSL_ERROR_WANT_READ:
+		return IO_WANTREAD;
+	case SSL_ERROR_WANT_WRITE:
+		return IO_WANTWRITE;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		if (errno == EINTR)
+			return IO_INTR;
+		if (r == 0)
+			return 0;	/* EOF without close_notify */
+		return IO_ERR;
+	}
+	tls_log_error("TLS read");
+	return IO_ERR;
+}
+
+static ssize_t
+tls_wr(struct io *io, const void *p, size_t n)
+{
+	int	r;
+
+	ERR_clear_error();
+	r = SSL_write(io->tls, p, n > INT32_MAX ? INT32_MAX : (int)n);
+	if (r > 0)
+		return r;
+	switch (SSL_get_error(io->tls, r)) {
+	case SSL_ERROR_WANT_READ:
+		return IO_WANTREAD;
+	case SSL_ERROR_WANT_WRITE:
+		return IO_WANTWRITE;
+	case SSL_ERROR_SYSCALL:
+		if (errno == EINTR)
+			return IO_INTR;
+		return IO_ERR;
+	}
+	tls_log_error("TLS write");
+	return IO_ERR;
+}
+
+/*
+ * Handshake on the client socket (implicit TLS, or after STARTTLS/STLS)
+ * and switch the connection's I/O to it.  Input read before the
+ * handshake is thrown away: plaintext sent ahead of TLS must never be
+ * taken as if it came under TLS.
+ */
+int
+tls_accept(struct worker *w)
+{
+	struct tls_info	 ti;
+	time_t		 deadline = time(NULL) + TLS_HANDSHAKE_TIMEOUT;
+	struct pollfd	 pfd;
+	const char	*v;
+	int		 r, e, left;
+
+	if (w->ctx == NULL || (w->ssl = SSL_new(w->ctx)) == NULL ||
+	    !SSL_set_fd(w->ssl, w->io.fd)) {
+		tls_log_error("TLS");
+		return -1;
+	}
+	buf_reset(&w->io.in);
+	w->io.line_consumed = 0;
+	for (;;) {
+		ERR_clear_error();
+		if ((r = SSL_accept(w->ssl)) == 1)
+			break;
+		e = SSL_get_error(w->ssl, r);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			tls_log_error("TLS handshake");
+			log_info("id=%u: TLS handshake failed with %s",
+			    w->init.conn_id, w->init.client_addr);
+			return -1;
+		}
+		if ((left = deadline - time(NULL)) <= 0) {
+			log_info("id=%u: TLS handshake timed out",
+			    w->init.conn_id);
+			return -1;
+		}
+		pfd.fd = w->io.fd;
+		pfd.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		if (poll(&pfd, 1, left * 1000) == -1 && errno != EINTR)
+			return -1;
+	}
+	w->io.tls = w->ssl;
+	w->io.rd = tls_rd;
+	w->io.wr = tls_wr;
+	w->tls_active = 1;
+
+	memset(&ti, 0, sizeof(ti));
+	v = SSL_get_version(w->ssl);
+	(void)strlcpy(ti.version, v != NULL ? v : "?", sizeof(ti.version));
+	v = SSL_get_cipher_name(w->ssl);
+	(void)strlcpy(ti.cipher, v != NULL ? v : "?", sizeof(ti.cipher));
+	ti.bits = SSL_get_cipher_bits(w->ssl, NULL);
+	if (msg_compose(&w->chan, MSG_TLS_INFO, w->init.conn_id, -1, &ti,
+	    sizeof(ti)) == -1 || msg_flush_all(&w->chan) == -1)
+		return -1;
+	return 0;
+}
