@@ -25,3 +25,24 @@ if [ -z "$destdir" ] && [ "$(id -u)" = 0 ] &&
 	useradd --system --no-create-home --home-dir /nonexistent \
 	    --shell /usr/sbin/nologin _postern
 fi
+
+# The service script that fits this system, with the installed path.
+fix() { sed "s|/usr/local/sbin|$sbindir|g" "$1"; }
+if [ -d /run/systemd/system ]; then
+	install -d "$destdir/etc/systemd/system"
+	fix "$src/systemd/posternd.service" \
+	    > "$destdir/etc/systemd/system/posternd.service"
+	echo "installed /etc/systemd/system/posternd.service:" \
+	    "systemctl enable --now posternd"
+elif [ -f /etc/rc.subr ]; then
+	install -d "$destdir/usr/local/etc/rc.d"
+	fix "$src/rc.d/posternd" > "$destdir/usr/local/etc/rc.d/posternd"
+	chmod 755 "$destdir/usr/local/etc/rc.d/posternd"
+	echo "installed /usr/local/etc/rc.d/posternd:" \
+	    "posternd_enable=YES in rc.conf"
+else
+	install -d "$destdir/etc/init.d"
+	fix "$src/init.d/posternd" > "$destdir/etc/init.d/posternd"
+	chmod 755 "$destdir/etc/init.d/posternd"
+	echo "installed /etc/init.d/posternd: update-rc.d posternd defaults"
+fi

@@ -206,7 +206,7 @@ tls_setup(struct worker *w, const char *pem, size_t pemlen)
 		goto done;
 	SSL_CTX_set_options(w->ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-	    SSL_OP_NO_TICKET);
+	    SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_session_cache_mode(w->ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_mode(w->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
