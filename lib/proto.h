@@ -65,6 +65,12 @@ enum msg_type {
 	MSG_AREQ_CHALLENGE,	/* raw SASL challenge */
 	MSG_AREQ_OK,		/* struct auth_identity + gid_t[ngroups] */
 	MSG_AREQ_FAIL,		/* struct auth_fail */
+
+	/* posternctl <-> posternd, over the control socket */
+	MSG_CTL_REQUEST = 128,	/* argv, each word NUL-terminated */
+	MSG_CTL_ROW,		/* one tab-separated row; the first is
+				   the header */
+	MSG_CTL_END,		/* struct ctl_end */
 };
 
 /* The worker's whole configuration, sent once after exec. */
@@ -201,6 +207,11 @@ struct auth_identity {
 	char		home[P_PATHLEN];
 	char		mail[P_PATHLEN];	/* mail location, unexpanded */
 	uint32_t	ngroups;		/* gid_t values follow */
+};
+
+struct ctl_end {
+	int32_t		status;		/* 0 ok, else failed */
+	char		message[P_TEXTLEN];
 };
 
 #endif

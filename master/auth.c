@@ -162,6 +162,7 @@ auth_exited(int status)
 	env->auth_pid = 0;
 	if (env->shutting_down)
 		return;
+	env->stats.auth_restarts++;
 	if (WIFSIGNALED(status))
 		log_warnx("postern-auth killed by signal %d, restarting it",
 		    WTERMSIG(status));

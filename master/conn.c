@@ -175,6 +175,7 @@ conn_accept(int s, const struct listen_addr *la, int proto)
 		    "reason=\"max-connections %d reached\"",
 		    conf_proto_name(proto), addr, port, pc->max_connections);
 		conn_reject(s, proto, la->tls, "max-connections");
+		env->stats.refused_maxconn[proto]++;
 		return;
 	}
 	if (!conf_netaddr_match(&env->conf->trusted, (struct sockaddr *)&ss) &&
@@ -184,6 +185,7 @@ conn_accept(int s, const struct listen_addr *la, int proto)
 		    conf_proto_name(proto), addr, port,
 		    pc->max_connections_per_ip);
 		conn_reject(s, proto, la->tls, "max-connections-per-ip");
+		env->stats.refused_perip[proto]++;
 		return;
 	}
 	if (la->tls && env->proto_cert[proto] == NULL) {
@@ -239,6 +241,7 @@ conn_accept(int s, const struct listen_addr *la, int proto)
 	pid_add(pid, conn);
 	limits_ip_add(conn);
 	env->nconns[proto]++;
+	env->stats.accepted[proto]++;
 	nconns_total++;
 
 	(void)fcntl(sp[0], F_SETFL, O_NONBLOCK);
@@ -499,6 +502,8 @@ conn_auth_fail_worker(struct conn *conn, uint32_t code, const char *why)
 
 	memset(&af, 0, sizeof(af));
 	af.code = code;
+	if (code < 16)
+		env->stats.login_failures[code]++;
 	(void)strlcpy(af.reason, why, sizeof(af.reason));
 	conn->state = CONN_PRELOGIN;
 	conn_send(conn, MSG_AUTH_FAIL, &af, sizeof(af), NULL, 0);
@@ -531,6 +536,8 @@ conn_auth_reply(uint32_t id, struct msg *m)
 			    sizeof(af.reason));
 		}
 		conn->state = CONN_PRELOGIN;
+		if (af.code < 16)
+			env->stats.login_failures[af.code]++;
 		conn_send(conn, MSG_AUTH_FAIL, &af, sizeof(af), NULL, 0);
 		return;
 	case MSG_AREQ_OK:
@@ -566,6 +573,7 @@ conn_auth_reply(uint32_t id, struct msg *m)
 	memcpy(conn->groups, (char *)m->data + sizeof(ai),
 	    ai.ngroups * sizeof(uint32_t));
 	limits_user_add(conn);
+	env->stats.logins[conn->proto]++;
 	conn->state = CONN_AUTHED;
 	memset(&ok, 0, sizeof(ok));
 	(void)strlcpy(ok.user, ai.user, sizeof(ok.user));
@@ -632,6 +640,7 @@ conn_handoff(struct conn *conn, struct msg *m)
 	conn->session_fd = sp[0];
 	pid_add(pid, conn);
 	conn->state = CONN_SESSION;
+	env->stats.sessions[conn->proto]++;
 
 	memset(&si, 0, sizeof(si));
 	si.conn_id = conn->id;
@@ -701,12 +710,16 @@ conn_child_exited(pid_t pid, int status)
 static void
 conn_maybe_free(struct conn *conn)
 {
+	char	ubuf[P_NAMELEN * 4];
+
 	if (conn->worker_pid != 0 || conn->session_pid != 0)
 		return;
-	log_info("disconnect: id=%u proto=%s addr=%s%s%s duration=%lds",
+	log_info("disconnect: id=%u proto=%s addr=%s%s%s%s duration=%lds",
 	    conn->id, conf_proto_name(conn->proto), conn->addr,
-	    conn->ident.user[0] ? " user=" : "", conn->ident.user[0] ?
-	    conn->ident.user : "", (long)(time(NULL) - conn->started));
+	    conn->ident.user[0] ? " user=\"" : "", conn->ident.user[0] ?
+	    log_safe(conn->ident.user, ubuf, sizeof(ubuf)) : "",
+	    conn->ident.user[0] ? "\"" : "",
+	    (long)(time(NULL) - conn->started));
 	conn_worker_close(conn);
 	limits_ip_del(conn);
 	limits_user_del(conn);
@@ -733,4 +746,35 @@ conn_shutdown_all(int sig)
 		if (conn->session_pid > 0)
 			kill(conn->session_pid, sig);
 	}
+}
+
+/*
+ * End the sessions of a user, or the connection with a given id.  A
+ * session ends politely on SIGTERM; a worker still before login is
+ * simply stopped.
+ */
+int
+conn_kick(const char *what)
+{
+	struct conn	*conn;
+	const char	*errstr;
+	uint32_t	 id;
+	int		 n = 0;
+
+	id = strtonum(what, 1, UINT32_MAX, &errstr);
+	RB_FOREACH(conn, conn_tree, &env->conns) {
+		if (errstr == NULL ? conn->id != id :
+		    strcmp(conn->ident.user, what) != 0)
+			continue;
+		if (conn->session_pid > 0)
+			kill(conn->session_pid, SIGTERM);
+		else if (conn->worker_pid > 0)
+			kill(conn->worker_pid, SIGTERM);
+		else
+			continue;
+		log_info("kick: id=%u proto=%s addr=%s", conn->id,
+		    conf_proto_name(conn->proto), conn->addr);
+		n++;
+	}
+	return n;
 }

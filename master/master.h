@@ -82,6 +82,21 @@ struct conn {
 RB_HEAD(conn_tree, conn);
 RB_PROTOTYPE(conn_tree, conn, by_id, conn_cmp);
 
+/* Counters since start, for `posternctl show stats'. */
+struct stats {
+	time_t			 started;
+	uint64_t		 accepted[PROTO_MAX];
+	uint64_t		 refused_maxconn[PROTO_MAX];
+	uint64_t		 refused_perip[PROTO_MAX];
+	uint64_t		 refused_perip_trusted_exempt;
+	uint64_t		 logins[PROTO_MAX];
+	uint64_t		 login_failures[16];	/* by AUTH_FAIL_* */
+	uint64_t		 sessions[PROTO_MAX];
+	uint64_t		 auth_restarts;
+	uint64_t		 reloads;
+	uint64_t		 reload_failures;
+};
+
 struct postern {
 	struct postern_conf	*conf;
 	struct event_base	*evbase;
@@ -93,6 +108,7 @@ struct postern {
 	int			 debug;
 	int			 verbose;
 	int			 shutting_down;
+	struct stats		 stats;
 	uid_t			 worker_uid;
 	gid_t			 worker_gid;
 
@@ -115,6 +131,13 @@ void	 listen_close_all(struct postern_conf *);
 void	 listen_events_add(struct postern_conf *);
 void	 listen_events_del(struct postern_conf *);
 
+/* posternd.c */
+int	 master_reload(char *, size_t);
+
+/* control.c */
+int	 control_open(struct postern_conf *);
+void	 control_close(void);
+
 /* limits.c */
 int	 limits_ip_count(const struct addrkey *);
 void	 limits_ip_add(struct conn *);
@@ -130,6 +153,7 @@ void	 conn_auth_reply(uint32_t, struct msg *);
 void	 conn_auth_died(void);
 void	 conn_child_exited(pid_t, int);
 void	 conn_shutdown_all(int);
+int	 conn_kick(const char *);
 int	 conn_count(void);
 
 /* spawn.c */

@@ -536,6 +536,7 @@ blockstart	: protokw optnl '{'		{ begin_block($1, &@1); }
 
 protoblock	: blockstart blocklist '}'	{ curproto = 0; }
 		| blockstart blocklist blockstmt '}'	{ curproto = 0; }
+		| blockstart blocklist error '}'	{ curproto = 0; }
 		;
 
 blocklist	: /* empty */
@@ -547,6 +548,11 @@ blocklist	: /* empty */
 blockstmt	: protoopt
 		| blockopt
 		| globalopt			{ global_only(); }
+		| protokw optnl '{'		{
+			/* Read it whole so that one mistake is one error. */
+			errat(&@1, "the %s block cannot be inside the %s block",
+			    conf_proto_name($1), conf_proto_name(curproto));
+		} blocklist '}'
 		;
 
 %%
@@ -953,8 +959,9 @@ lex(void)
 top:
 	while ((c = lgetc()) == ' ' || c == '\t' || c == '\r')
 		;
+	/* A newline has already counted itself into lineno. */
 	yylloc.file = file;
-	yylloc.line = file->lineno;
+	yylloc.line = file->lineno - (c == '\n');
 	if (c == '#')
 		while ((c = lgetc()) != '\n' && c != EOF)
 			;

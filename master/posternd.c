@@ -11,12 +11,14 @@
 #include <err.h>
 #include <errno.h>
 #include <libutil.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/ssl.h>
@@ -32,7 +34,6 @@ static __attribute__((__noreturn__)) void usage(void);
 static void	 master_sighup(evutil_socket_t, short, void *);
 static void	 master_sigterm(evutil_socket_t, short, void *);
 static void	 master_sigchld(evutil_socket_t, short, void *);
-static void	 master_reload(void);
 static void	 master_shutdown(void);
 static void	 master_shutdown_tick(evutil_socket_t, short, void *);
 static int	 check_chroot(const char *);
@@ -55,6 +56,7 @@ main(int argc, char *argv[])
 	struct postern_conf	*conf;
 	struct event		*ev_hup, *ev_term, *ev_int, *ev_chld;
 	const char		*file = CONF_FILE;
+	char			 absfile[PATH_MAX];
 	pid_t			 otherpid;
 	uid_t			 wuid;
 	gid_t			 wgid;
@@ -81,6 +83,9 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 
+	/* Reloads happen after daemon() moved us to /. */
+	if (!noaction && realpath(file, absfile) != NULL)
+		file = absfile;
 	if ((conf = parse_config(file, noaction ? CONF_OPT_NOACTION : 0))
 	    == NULL)
 		exit(1);
@@ -146,12 +151,17 @@ main(int argc, char *argv[])
 	evsignal_add(ev_chld, NULL);
 
 	setproctitle("master");
+	env->stats.started = time(NULL);
+	if (control_open(conf) == -1)
+		fatalx("cannot open the control socket %s",
+		    conf->control_socket);
 	auth_start();
 	listen_events_add(conf);
 	log_info("posternd started, configuration %s", conf->file);
 
 	event_base_dispatch(env->evbase);
 
+	control_close();
 	if (pidfh != NULL)
 		pidfile_remove(pidfh);
 	log_info("posternd exiting");
@@ -212,8 +222,10 @@ check_chroot(const char *dir)
 static void
 master_sighup(evutil_socket_t sig, short ev, void *arg)
 {
+	char	err[P_TEXTLEN];
+
 	log_info("SIGHUP: reloading %s", env->conf->file);
-	master_reload();
+	(void)master_reload(err, sizeof(err));
 }
 
 static void
@@ -251,8 +263,8 @@ master_sigchld(evutil_socket_t sig, short ev, void *arg)
  * (parse, users, certificates, listeners) and only then swapped in, so
  * a bad file or an unbindable port changes nothing.
  */
-static void
-master_reload(void)
+int
+master_reload(char *err, size_t errlen)
 {
 	struct postern_conf	*nconf, *oconf = env->conf;
 	struct cert_list	 ncerts;
@@ -261,34 +273,36 @@ master_reload(void)
 	uid_t			 wuid;
 	gid_t			 wgid;
 
+	env->stats.reloads++;
 	if ((nconf = parse_config(oconf->file, 0)) == NULL) {
-		log_warnx("reload: %s has errors, keeping the running "
-		    "configuration", oconf->file);
-		return;
+		(void)snprintf(err, errlen, "%s has errors (see the log)",
+		    oconf->file);
+		goto fail;
 	}
 	if (conf_user(nconf, &wuid, &wgid) == -1 ||
 	    check_chroot(nconf->chroot) == -1) {
-		log_warnx("reload: user \"%s\" or chroot %s unusable, keeping "
-		    "the running configuration", nconf->user, nconf->chroot);
+		(void)snprintf(err, errlen, "user \"%s\" or chroot %s unusable",
+		    nconf->user, nconf->chroot);
 		conf_free(nconf);
-		return;
+		goto fail;
 	}
 	TAILQ_INIT(&ncerts);
 	memset(npcert, 0, sizeof(npcert));
 	if (cert_load_all(nconf, &ncerts, npcert) == -1) {
-		log_warnx("reload: certificate trouble, keeping the running "
-		    "configuration");
+		(void)snprintf(err, errlen, "a certificate could not be loaded");
 		cert_free_list(&ncerts);
 		conf_free(nconf);
-		return;
+		goto fail;
 	}
 	if (listen_open_all(nconf, oconf) == -1) {
-		log_warnx("reload: listeners could not be opened, keeping the "
-		    "running configuration");
+		(void)snprintf(err, errlen, "a listener could not be opened");
 		cert_free_list(&ncerts);
 		conf_free(nconf);
-		return;
+		goto fail;
 	}
+	if (control_open(nconf) == -1)
+		log_warnx("reload: control socket %s unusable, keeping the "
+		    "old one", nconf->control_socket);
 	listen_events_del(oconf);
 	listen_close_all(oconf);
 	conf_free(oconf);
@@ -309,10 +323,15 @@ master_reload(void)
 	}
 	memcpy(env->proto_cert, npcert, sizeof(npcert));
 
-	if (!shutdown_ev)
+	if (!env->shutting_down)
 		listen_events_add(nconf);
 	auth_send_config();
 	log_info("reload: configuration %s in effect", nconf->file);
+	return 0;
+fail:
+	env->stats.reload_failures++;
+	log_warnx("reload: %s; keeping the running configuration", err);
+	return -1;
 }
 
 /*
