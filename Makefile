@@ -27,7 +27,7 @@ CPPFLAGS	+= -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS \
 		   $(shell $(PKG) --cflags libbsd-overlay) \
 		   $(shell $(PKG) --cflags krb5-gssapi) \
 		   -DCONF_LIBEXEC='"$(LIBEXECDIR)"' \
-		   -Ilib -Imaster -Iauth -Iworker -Iworker/pop3 -Istore -Ictl
+		   -Ilib -Imaster -Iauth -Iworker -Iworker/pop3 -Iworker/imap -Istore -Istore/mime -Ictl
 CFLAGS		+= -std=gnu11 -g $(OPT) $(WARN) -fstack-protector-strong \
 		   -D_FORTIFY_SOURCE=2
 LDFLAGS		+=
@@ -57,7 +57,10 @@ MASTER_SRCS	= $(filter-out $(MAINS),$(wildcard master/*.c))
 AUTH_SRCS	= $(filter-out $(MAINS),$(wildcard auth/*.c))
 # Pre-login (worker) and post-login (session) protocol code share one
 # archive; each program pulls only the objects its main reaches.
-WORKER_SRCS	= $(filter-out $(MAINS),$(wildcard worker/*.c worker/*/*.c))
+WORKER_SRCS	= $(filter-out $(MAINS),$(wildcard worker/*.c worker/pop3/*.c))
+# IMAP protocol code and MIME parsing: their own archives.
+IMAP_SRCS	= $(wildcard worker/imap/*.c)
+MIME_SRCS	= $(wildcard store/mime/*.c)
 CTL_SRCS	= $(filter-out $(MAINS),$(wildcard ctl/*.c))
 
 objs		= $(patsubst %.c,$(O)/%.o,$(1))
@@ -68,6 +71,8 @@ A_MASTER	= $(O)/libmaster.a
 A_AUTH		= $(O)/libauth.a
 A_WORKER	= $(O)/libworker.a
 A_CTL		= $(O)/libctl.a
+A_IMAP		= $(O)/libimap.a
+A_MIME		= $(O)/libmime.a
 
 PROGS		= $(BIN)/posternd $(BIN)/postern-auth $(BIN)/postern-worker \
 		  $(BIN)/postern-session $(BIN)/posternctl
@@ -91,6 +96,8 @@ $(A_MASTER): $(call objs,$(MASTER_SRCS)) $(O)/master/parse.o
 $(A_AUTH): $(call objs,$(AUTH_SRCS))
 $(A_WORKER): $(call objs,$(WORKER_SRCS))
 $(A_CTL): $(call objs,$(CTL_SRCS))
+$(A_IMAP): $(call objs,$(IMAP_SRCS))
+$(A_MIME): $(call objs,$(MIME_SRCS))
 $(O)/%.a:
 	@mkdir -p $(@D)
 	rm -f $@
@@ -155,6 +162,13 @@ $(B)/regress/unit/t_worker_%: regress/unit/t_worker_%.c $(A_WORKER) \
 	@mkdir -p $(@D)
 	$(UNIT_CC) $(A_WORKER) $(A_STORE) $(A_LIB) $(LIBATF) $(LIBSSL) \
 	    -lseccomp $(LIBBSD)
+$(B)/regress/unit/t_mime_%: regress/unit/t_mime_%.c $(A_MIME) $(A_LIB)
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
+$(B)/regress/unit/t_imap_%: regress/unit/t_imap_%.c $(A_IMAP) $(A_MIME) \
+    $(A_LIB)
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(A_IMAP) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
 $(B)/regress/unit/t_ctl_%: regress/unit/t_ctl_%.c $(A_CTL) $(A_LIB)
 	@mkdir -p $(@D)
 	$(UNIT_CC) $(A_CTL) $(A_LIB) $(LIBATF) $(LIBSSL) $(LIBBSD)
