@@ -119,6 +119,7 @@ struct conf_proto_info {
 #define CONF_OPT_VERBOSE	0x2
 
 /* parse.y */
+extern int		 conf_log_errors;	/* to the log, not stderr */
 struct postern_conf	*parse_config(const char *, int);
 
 /* conf.c */

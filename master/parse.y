@@ -107,7 +107,6 @@ struct scope {
 /* One listener with the line that asked for it, to name duplicates. */
 struct lrec {
 	struct listen_addr	*la;
-	int			 proto;
 	int			 stmt;		/* listen statement serial */
 	YYLTYPE			 loc;
 };
@@ -142,7 +141,7 @@ static const struct keyword *kwbytoken(int);
 static struct file *pushfile(const char *, const YYLTYPE *);
 static int	 popfile(void);
 static void	 openerr(const char *, const YYLTYPE *, const char *);
-static int	 symset(const char *, const char *, const YYLTYPE *);
+static void	 symset(const char *, const char *, const YYLTYPE *);
 static const char *symget(const char *);
 static void	 record_token(int);
 static int	 at_stmt_start(int);
@@ -191,6 +190,7 @@ static struct lrec		*lrecs;
 static size_t			 nlrecs;
 static int			 nstmt;
 static int			 nerrors;
+int				 conf_log_errors;
 static int			 parse_opts;
 static int			 curproto;	/* 0 outside a block */
 static int			 auth_given;
@@ -656,9 +656,15 @@ verrat(const YYLTYPE *loc, const char *fmt, va_list ap)
 	nerrors++;
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatal("%s", __func__);
-	if (loc != NULL && loc->file != NULL)
-		fprintf(stderr, "%s:%d: %s\n", loc->file->name, loc->line,
-		    msg);
+	/* A running daemon's stderr goes nowhere: reload errors are logged. */
+	if (loc != NULL && loc->file != NULL) {
+		if (conf_log_errors)
+			log_warnx("%s:%d: %s", loc->file->name, loc->line, msg);
+		else
+			fprintf(stderr, "%s:%d: %s\n", loc->file->name,
+			    loc->line, msg);
+	} else if (conf_log_errors)
+		log_warnx("%s: %s", conf->file, msg);
 	else
 		fprintf(stderr, "%s: %s\n", conf->file, msg);
 	free(msg);
@@ -1190,7 +1196,7 @@ popfile(void)
 	return 0;
 }
 
-static int
+static void
 symset(const char *name, const char *value, const YYLTYPE *loc)
 {
 	struct sym	*sym;
@@ -1199,7 +1205,7 @@ symset(const char *name, const char *value, const YYLTYPE *loc)
 	for (p = name; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && *p != '_') {
 			errat(loc, "macro names are letters, digits and _");
-			return -1;
+			return;
 		}
 	TAILQ_FOREACH(sym, &symhead, entry)
 		if (strcmp(sym->name, name) == 0)
@@ -1213,7 +1219,6 @@ symset(const char *name, const char *value, const YYLTYPE *loc)
 	free(sym->value);
 	if ((sym->value = strdup(value)) == NULL)
 		fatal("%s", __func__);
-	return 0;
 }
 
 static const char *
@@ -1659,7 +1664,6 @@ add_listener(int proto, const char *host, const struct sockaddr *sa,
 	lrecs = r;
 	r = &lrecs[nlrecs++];
 	r->la = la;
-	r->proto = proto;
 	r->stmt = stmt;
 	r->loc = *loc;
 	TAILQ_INSERT_TAIL(&conf->protos[proto].listeners, la, entry);
@@ -1803,8 +1807,8 @@ cleanup(void)
 	while ((sym = TAILQ_FIRST(&symhead)) != NULL) {
 		TAILQ_REMOVE(&symhead, sym, entry);
 		if (!sym->used && (parse_opts & CONF_OPT_VERBOSE))
-			fprintf(stderr, "warning: macro \"%s\" is not used\n",
-			    sym->name);
+			fprintf(stderr, "%s: warning: macro \"%s\" is defined "
+			    "but not used\n", conf->file, sym->name);
 		free(sym->name);
 		free(sym->value);
 		free(sym);

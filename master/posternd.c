@@ -116,6 +116,7 @@ main(int argc, char *argv[])
 	log_init(debug, LOG_MAIL);
 	log_setverbose(verbose + (debug > 1));
 	log_procinit("master");
+	conf_log_errors = 1;
 
 	pidfh = pidfile_open(conf->pidfile, 0644, &otherpid);
 	if (pidfh == NULL) {
