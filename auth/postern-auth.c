@@ -51,8 +51,9 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
-	struct stat	st;
-	int		ch, debug = 0, verbose = 0;
+	struct event_config	*cfg;
+	struct stat		 st;
+	int			 ch, debug = 0, verbose = 0;
 
 	while ((ch = getopt(argc, argv, "dv")) != -1) {
 		switch (ch) {
@@ -86,8 +87,12 @@ main(int argc, char *argv[])
 		fatal("signal");
 	setproctitle("auth");
 
-	if ((auth_base = event_base_new()) == NULL)
+	/* The coarse clock would end a failure's delay a few ms early. */
+	if ((cfg = event_config_new()) == NULL ||
+	    event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER) == -1 ||
+	    (auth_base = event_base_new_with_config(cfg)) == NULL)
 		fatalx("event_base_new");
+	event_config_free(cfg);
 	if (fcntl(AUTH_MASTER_FD, F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl");
 	msg_init(&master, AUTH_MASTER_FD);

@@ -37,6 +37,7 @@ static void	 master_sigchld(evutil_socket_t, short, void *);
 static void	 master_shutdown(void);
 static void	 master_shutdown_tick(evutil_socket_t, short, void *);
 static int	 check_chroot(const char *);
+static int	 conf_served(const struct postern_conf *);
 
 static struct event	*shutdown_ev;
 static time_t		 shutdown_started;
@@ -88,6 +89,8 @@ main(int argc, char *argv[])
 		file = absfile;
 	if ((conf = parse_config(file, noaction ? CONF_OPT_NOACTION : 0))
 	    == NULL)
+		exit(1);
+	if (conf_served(conf) == -1)
 		exit(1);
 	if (noaction) {
 		conf_print(conf, stdout, 0);
@@ -167,6 +170,25 @@ main(int argc, char *argv[])
 		pidfile_remove(pidfh);
 	log_info("posternd exiting");
 	return 0;
+}
+
+/* Every enabled protocol must be one this build serves. */
+static int
+conf_served(const struct postern_conf *conf)
+{
+	int	p, bad = 0;
+
+	for (p = 1; p < PROTO_MAX; p++) {
+		if (!conf->protos[p].enabled || conf_proto_info(p)->served)
+			continue;
+		fprintf(stderr, "%s: the %s block: %s is not served by this "
+		    "build of postern\n", conf->file, conf_proto_name(p),
+		    conf_proto_name(p));
+		log_warnx("%s: %s is not served by this build of postern",
+		    conf->file, conf_proto_name(p));
+		bad = 1;
+	}
+	return bad ? -1 : 0;
 }
 
 /* Resolve the unprivileged user the workers run as. */
@@ -278,6 +300,12 @@ master_reload(char *err, size_t errlen)
 	if ((nconf = parse_config(oconf->file, 0)) == NULL) {
 		(void)snprintf(err, errlen, "%s has errors (see the log)",
 		    oconf->file);
+		goto fail;
+	}
+	if (conf_served(nconf) == -1) {
+		(void)snprintf(err, errlen, "a protocol this build does not "
+		    "serve is enabled");
+		conf_free(nconf);
 		goto fail;
 	}
 	if (conf_user(nconf, &wuid, &wgid) == -1 ||

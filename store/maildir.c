@@ -597,6 +597,8 @@ number_fresh(struct folder *f, struct store_msg **fresh, size_t nfresh)
 	size_t	i;
 	time_t	t;
 
+	if (nfresh == 0)
+		return;
 	for (i = 0; i < nfresh; i++) {
 		msg_stat_time(f, fresh[i]);
 		t = store_name_time(fresh[i]->base);
@@ -626,20 +628,20 @@ sync_locked(struct folder *f, int flags)
 	struct store_msg	**fresh = NULL, *m;
 	size_t			  nfresh = 0, i, j;
 	uint32_t		  known, old_next;
-	int			  stable, changed = 0, fd;
+	int			  stable, changed = 0, assigned = 0, fd;
 
 	memset(&sc, 0, sizeof(sc));
 	switch (uidlist_read(f, &known)) {
 	case UIDLIST_OK:
 		break;
 	case UIDLIST_IMPORTED:
-		changed = 1;
+		changed = assigned = 1;
 		break;
 	case UIDLIST_MISSING:
 	case UIDLIST_CORRUPT:
 		f->uidvalidity = uidlist_new_uidvalidity(f, known);
 		f->uidnext = 1;
-		changed = 1;
+		changed = assigned = 1;
 		break;
 	default:
 		return -1;
@@ -692,7 +694,7 @@ sync_locked(struct folder *f, int flags)
 	number_fresh(f, fresh, nfresh);
 	free(fresh);
 	if (nfresh > 0 || f->uidnext != old_next)
-		changed = 1;
+		changed = assigned = 1;
 
 	if (flags & FOLDER_SIZES) {
 		for (i = 0; i < f->nmsgs; i++) {
@@ -710,9 +712,19 @@ sync_locked(struct folder *f, int flags)
 			close(fd);
 		}
 	}
-	if (changed && uidlist_write(f) == -1)
-		log_warnx("%s: %s: UID list not saved; UIDs of new "
-		    "messages hold for this session only", __func__, f->name);
+	if (changed && uidlist_write(f) == -1) {
+		/*
+		 * UIDs handed out but not saved would change next time:
+		 * clients would fetch those messages again.  Cached facts
+		 * can simply be worked out again.
+		 */
+		if (assigned) {
+			log_warnx("%s: %s: new UIDs cannot be saved", __func__,
+			    f->name);
+			return -1;
+		}
+		log_warnx("%s: %s: cached sizes not saved", __func__, f->name);
+	}
 	return 0;
 }
 

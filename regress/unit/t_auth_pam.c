@@ -97,6 +97,12 @@ wrap(void)
 	snprintf(buf, sizeof(buf), "%s%sverify_asan_link_order=0",
 	    asan != NULL ? asan : "", asan != NULL ? ":" : "");
 	ATF_REQUIRE(setenv("ASAN_OPTIONS", buf, 1) == 0);
+	/*
+	 * ASan refuses dlopen(RTLD_DEEPBIND); the wrappers can do without.
+	 * pam_wrapper reads uid_wrapper's variable for it.
+	 */
+	ATF_REQUIRE(setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1) == 0);
+	ATF_REQUIRE(setenv("NSS_WRAPPER_DISABLE_DEEPBIND", "1", 1) == 0);
 	ATF_REQUIRE(setenv(REEXEC_FLAG, "1", 1) == 0);
 
 	/* The same arguments, so the same case runs and reports. */

@@ -431,6 +431,33 @@ ATF_TC_BODY(folders_and_ignored, tc)
 	store_close(st);
 }
 
+/* New UIDs that cannot be saved fail the open; cached sizes need not. */
+ATF_TC_WITHOUT_HEAD(write_failure);
+ATF_TC_BODY(write_failure, tc)
+{
+	struct store	*st;
+	struct folder	*f;
+
+	mkmaildir("md");
+	put("md", "new/1.a.host", "a\n");
+	f = inbox(&st, "md", 0);
+	done(st, f);
+	/* The temp file's name is taken by a directory. */
+	ATF_REQUIRE(mkdir("md/postern-uidlist.tmp", 0700) == 0);
+	f = inbox(&st, "md", FOLDER_SIZES);
+	ATF_CHECK_EQ(f->msgs[0]->vsize, 3);
+	done(st, f);
+	put("md", "new/2.b.host", "b\n");
+	st = store_open("md");
+	ATF_REQUIRE(st != NULL);
+	ATF_CHECK(folder_open(st, "INBOX", 0) == NULL);
+	store_close(st);
+	ATF_REQUIRE(rmdir("md/postern-uidlist.tmp") == 0);
+	f = inbox(&st, "md", 0);
+	ATF_CHECK_EQ(uid_of(f, "2.b.host"), 2);
+	done(st, f);
+}
+
 /* Many messages: numbering and a warm reopen stay fast and right. */
 ATF_TC_WITHOUT_HEAD(many);
 ATF_TC_BODY(many, tc)
@@ -471,6 +498,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, delivery_time);
 	ATF_TP_ADD_TC(tp, same_base_twice);
 	ATF_TP_ADD_TC(tp, folders_and_ignored);
+	ATF_TP_ADD_TC(tp, write_failure);
 	ATF_TP_ADD_TC(tp, many);
 	return atf_no_error();
 }
