@@ -510,8 +510,8 @@ pwfile_refresh(struct pwfile *pf)
 
 /*
  * Does pass match the crypt(3) hash?  Returns 1 yes, 0 no (a locked
- * hash never matches), -1 when crypt cannot use the hash.  The comparison takes the same time
- * wherever the first difference is.
+ * hash never matches), -1 when crypt cannot use the hash.  The
+ * comparison takes the same time wherever the first difference is.
  */
 int
 pwfile_check(const char *hash, const char *pass)

@@ -175,9 +175,12 @@ master_dispatch(struct msg *m)
 		break;
 	case MSG_AREQ_START:
 		master_start(m);
+		/* It may carry a password: wipe the channel's copy. */
+		explicit_bzero(m->data, m->len);
 		break;
 	case MSG_AREQ_CONT:
 		request_cont(m->id, m->data, m->len);
+		explicit_bzero(m->data, m->len);
 		break;
 	case MSG_AREQ_ABORT:
 		if (m->len != 0)

@@ -475,7 +475,8 @@ conn_auth_start(struct conn *conn, struct msg *m)
 	if (m->len < sizeof(as))
 		return -1;
 	memcpy(&as, m->data, sizeof(as));
-	if (!msg_strfield_ok(as.mech, sizeof(as.mech)))
+	if (!msg_strfield_ok(as.mech, sizeof(as.mech)) ||
+	    (!as.has_ir && m->len != sizeof(as)))
 		return -1;
 	memset(&ar, 0, sizeof(ar));
 	ar.proto = conn->proto;

@@ -42,7 +42,7 @@ assert p.stat()[0] == 1
 p.quit()
 print("ok")
 PYEOF
-	atf_check -o inline:"ok\n" postern_py c.py
+	atf_check -o inline:"ok\n" "$T/py" c.py
 }
 login_tls_cleanup()
 {

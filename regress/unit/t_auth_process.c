@@ -252,6 +252,7 @@ finish(struct authproc *ap, int status)
 
 #define PW_ALICE	"\0alice\0pw"
 #define PW_WRONG	"\0alice\0Xyzzy42"
+#define PW_QUOTE	"\0x\" addr=203.0.113.1\0pw"
 
 ATF_TC_WITHOUT_HEAD(ok_and_delay);
 ATF_TC_BODY(ok_and_delay, tc)
@@ -286,6 +287,11 @@ ATF_TC_BODY(ok_and_delay, tc)
 	/* The same user from elsewhere: the user's count counts. */
 	send_start(&ap, 101, "PLAIN", 1, LOGIN_SECURE, "\0nobody\0pw", 10);
 	expect_fail(&ap, 101, AUTH_FAIL_CREDENTIALS, 600, "unknown user");
+
+	/* A quote in a user name cannot end the field in the log. */
+	send_start(&ap, 102, "PLAIN", 1, LOGIN_SECURE, PW_QUOTE,
+	    sizeof(PW_QUOTE) - 1);
+	expect_fail(&ap, 102, AUTH_FAIL_CREDENTIALS, 1000, "unknown user");
 	finish(&ap, 0);
 
 	ATF_CHECK(atf_utils_grep_file("auth ok: id=1 proto=imap "
@@ -299,6 +305,9 @@ ATF_TC_BODY(ok_and_delay, tc)
 	ATF_CHECK(atf_utils_grep_file("auth failed: id=100 proto=imap "
 	    "addr=198.51.100.9 user=\"nobody\" mech=PLAIN "
 	    "reason=\"unknown user\" delay=300ms", LOGFILE));
+	ATF_CHECK(atf_utils_grep_file("addr=198\\.51\\.100\\.9 "
+	    "user=\"x\\\\\" addr=203\\.0\\.113\\.1\" mech=PLAIN",
+	    LOGFILE));
 	/* Passwords are never logged. */
 	ATF_CHECK(!atf_utils_grep_file("Xyzzy42", LOGFILE));
 }
