@@ -737,9 +737,10 @@ static int
 msg_locate(struct folder *f, struct store_msg *m)
 {
 	struct scan	 sc;
+	struct scan_ent	*found;
 	char		*name;
 	size_t		 i, bl, blen = strlen(m->base);
-	int		 try, stable, found, r;
+	int		 try, stable, r;
 
 	memset(&sc, 0, sizeof(sc));
 	for (try = 0; try < LOCATE_TRIES; try++) {
@@ -752,18 +753,17 @@ msg_locate(struct folder *f, struct store_msg *m)
 			scan_free(&sc);
 			return -1;
 		}
-		found = -1;
+		found = NULL;
 		for (i = 0; i < sc.n; i++) {
 			name = (char *)sc.names.data + sc.ents[i].off;
-			if (strncmp(name, m->base, blen) != 0 ||
-			    (name[blen] != '\0' && name[blen] != ':') ||
-			    store_name_split(name, &bl) == -1)
-				continue;
-			found = i;
+			if (strncmp(name, m->base, blen) == 0 &&
+			    (name[blen] == '\0' || name[blen] == ':') &&
+			    store_name_split(name, &bl) == 0)
+				found = &sc.ents[i];
 		}
-		if (found != -1) {
-			name = (char *)sc.names.data + sc.ents[found].off;
-			r = msg_set_info(m, sc.ents[found].dir,
+		if (found != NULL) {
+			name = (char *)sc.names.data + found->off;
+			r = msg_set_info(m, found->dir,
 			    name[blen] == ':' ? name + blen + 1 : NULL);
 			scan_free(&sc);
 			return r;

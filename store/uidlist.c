@@ -43,7 +43,7 @@
 #define UIDLIST_MAXSIZE		(1024LL * 1024 * 1024)
 
 static char	*slurp(int, const char *, size_t *);
-static char	*next_line(char **, char *);
+static int	 next_line(char **, char *, char **);
 static int	 parse_num(const char *, size_t, uint64_t, uint64_t *);
 static const char *field_end(const char *);
 static int	 parse_header(char *, uint32_t *, uint32_t *);
@@ -105,23 +105,23 @@ slurp(int dirfd, const char *name, size_t *lenp)
 	return data;
 }
 
-/* The next LF-terminated line, NUL-terminated; NULL at the end. */
-static char *
-next_line(char **pos, char *end)
+/*
+ * The next LF-terminated line, NUL-terminated in place.  Returns 1, 0
+ * at the end, -1 for a last line without LF (a truncated file).
+ */
+static int
+next_line(char **pos, char *end, char **line)
 {
-	char	*line = *pos, *nl;
+	char	*nl;
 
-	if (line >= end)
-		return NULL;
-	if ((nl = memchr(line, '\n', end - line)) == NULL) {
-		/* A last line without LF: a truncated file. */
-		*pos = end;
-		errno = EINVAL;
-		return NULL;
-	}
+	if (*pos >= end)
+		return 0;
+	if ((nl = memchr(*pos, '\n', end - *pos)) == NULL)
+		return -1;
 	*nl = '\0';
+	*line = *pos;
 	*pos = nl + 1;
-	return line;
+	return 1;
 }
 
 /* Decimal digits only, at most max. */
@@ -283,7 +283,7 @@ uidlist_read(struct folder *f, uint32_t *known)
 	char		*data, *pos, *end, *line;
 	size_t		 len;
 	uint32_t	 prev = 0;
-	int		 r;
+	int		 r, n;
 
 	*known = 0;
 	drop_msgs(f);
@@ -297,15 +297,14 @@ uidlist_read(struct folder *f, uint32_t *known)
 	pos = data;
 	end = data + len;
 	r = UIDLIST_CORRUPT;
-	if ((line = next_line(&pos, end)) == NULL ||
+	if (next_line(&pos, end, &line) != 1 ||
 	    parse_header(line, &f->uidvalidity, &f->uidnext) == -1) {
 		if (f->uidvalidity != 0)
 			*known = f->uidvalidity;
 		goto done;
 	}
 	*known = f->uidvalidity;
-	errno = 0;
-	while ((line = next_line(&pos, end)) != NULL) {
+	while ((n = next_line(&pos, end, &line)) == 1) {
 		switch (parse_record(f, line, prev)) {
 		case 0:
 			prev = f->msgs[f->nmsgs - 1]->uid;
@@ -317,7 +316,7 @@ uidlist_read(struct folder *f, uint32_t *known)
 			goto done;
 		}
 	}
-	if (errno == 0)
+	if (n == 0)
 		r = UIDLIST_OK;
  done:
 	free(data);
@@ -454,24 +453,24 @@ dovecot_import(struct folder *f, uint32_t *known)
 	char		*data, *pos, *end, *line;
 	size_t		 len;
 	uint32_t	 prev = 0;
-	int		 version, r;
+	int		 version, r, n;
 
 	if ((data = slurp(f->fd, DOVECOT_UIDLIST, &len)) == NULL) {
 		if (errno == ENOENT)
 			return UIDLIST_MISSING;
+		/* Not now: new UIDs would lose Dovecot's for good. */
 		log_warn("%s: %s/%s", __func__, f->name, DOVECOT_UIDLIST);
-		return UIDLIST_MISSING;
+		return -1;
 	}
 	pos = data;
 	end = data + len;
 	r = UIDLIST_MISSING;
-	if ((line = next_line(&pos, end)) == NULL ||
+	if (next_line(&pos, end, &line) != 1 ||
 	    parse_dovecot_header(line, &version, &f->uidvalidity,
 	    &f->uidnext) == -1)
 		goto done;
 	*known = f->uidvalidity;
-	errno = 0;
-	while ((line = next_line(&pos, end)) != NULL) {
+	while ((n = next_line(&pos, end, &line)) == 1) {
 		switch (parse_dovecot_record(f, line, version, prev)) {
 		case 0:
 			prev = f->msgs[f->nmsgs - 1]->uid;
@@ -483,7 +482,7 @@ dovecot_import(struct folder *f, uint32_t *known)
 			goto done;
 		}
 	}
-	if (errno == 0)
+	if (n == 0)
 		r = UIDLIST_IMPORTED;
  done:
 	free(data);

@@ -7,10 +7,12 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 
 #include <atf-c.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,8 +235,10 @@ ATF_TC_BODY(corrupt_list, tc)
 	    "x T1 :2.b.host\n", 4000000000U);
 	check_rebuild(buf);
 	/* UIDs out of order; a UID at or past UIDNEXT; no final newline. */
-	check_rebuild("postern-uidlist 1 V5 N9\n2 T1 :1.a.host\n1 T1 :2.b.host\n");
-	check_rebuild("postern-uidlist 1 V5 N2\n1 T1 :1.a.host\n2 T1 :2.b.host\n");
+	check_rebuild("postern-uidlist 1 V5 N9\n2 T1 :1.a.host\n"
+	    "1 T1 :2.b.host\n");
+	check_rebuild("postern-uidlist 1 V5 N2\n1 T1 :1.a.host\n"
+	    "2 T1 :2.b.host\n");
 	check_rebuild("postern-uidlist 1 V5 N9\n1 T1 :1.a.host");
 	check_rebuild("postern-uidlist 7 V5 N9\n");
 }
@@ -326,8 +330,10 @@ ATF_TC_BODY(dovecot_v1, tc)
 	done(st, f);
 }
 
-/* A Dovecot list we cannot read whole is not used, but its UIDVALIDITY
- * is known: ours must be larger. */
+/*
+ * A Dovecot list we cannot read whole is not used, but its UIDVALIDITY
+ * is known: ours must be larger.
+ */
 ATF_TC_WITHOUT_HEAD(dovecot_broken);
 ATF_TC_BODY(dovecot_broken, tc)
 {
@@ -458,6 +464,87 @@ ATF_TC_BODY(write_failure, tc)
 	done(st, f);
 }
 
+/* Sessions syncing at once: the lock makes each file get one UID. */
+ATF_TC_WITHOUT_HEAD(concurrent_sync);
+ATF_TC_BODY(concurrent_sync, tc)
+{
+	struct store	*st;
+	struct folder	*f;
+	char		 name[64];
+	pid_t		 pid[6];
+	int		 i, k, status;
+
+	mkmaildir("md");
+	for (k = 0; k < 6; k++) {
+		ATF_REQUIRE((pid[k] = fork()) != -1);
+		if (pid[k] != 0)
+			continue;
+		for (i = 0; i < 30; i++) {
+			snprintf(name, sizeof(name), "new/%d.c%dn%d.host",
+			    1000 + i, k, i);
+			put("md", name, "x\n");
+			if ((st = store_open("md")) == NULL)
+				_exit(1);
+			if ((f = folder_open(st, "INBOX", 0)) == NULL)
+				_exit(1);
+			folder_close(f);
+			store_close(st);
+		}
+		_exit(0);
+	}
+	for (k = 0; k < 6; k++) {
+		ATF_REQUIRE(waitpid(pid[k], &status, 0) == pid[k]);
+		ATF_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	f = inbox(&st, "md", 0);
+	ATF_CHECK_EQ(f->nmsgs, 180);
+	ATF_CHECK_EQ(f->uidnext, 181);
+	done(st, f);
+}
+
+/*
+ * Another process renames a message's file over and over while we
+ * sync: the message must never be taken for expunged (it would come
+ * back with a new UID).
+ */
+ATF_TC_WITHOUT_HEAD(concurrent_rename);
+ATF_TC_BODY(concurrent_rename, tc)
+{
+	struct store	*st;
+	struct folder	*f;
+	char		 name[64];
+	pid_t		 pid;
+	int		 i, status;
+
+	mkmaildir("md");
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "cur/%d.other%d.host:2,", 100 + i,
+		    i);
+		put("md", name, "x\n");
+	}
+	put("md", "cur/1.busy.host:2,S", "b\n");
+	f = inbox(&st, "md", 0);
+	ATF_REQUIRE_EQ(uid_of(f, "1.busy.host"), 1);
+	done(st, f);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		for (;;) {
+			(void)rename("md/cur/1.busy.host:2,S",
+			    "md/cur/1.busy.host:2,FS");
+			(void)rename("md/cur/1.busy.host:2,FS",
+			    "md/cur/1.busy.host:2,S");
+		}
+	}
+	for (i = 0; i < 200; i++) {
+		f = inbox(&st, "md", 0);
+		ATF_CHECK_EQ(f->uidnext, 302);
+		ATF_CHECK(folder_msg_by_uid(f, 1) != NULL);
+		done(st, f);
+	}
+	kill(pid, SIGKILL);
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+}
+
 /* Many messages: numbering and a warm reopen stay fast and right. */
 ATF_TC_WITHOUT_HEAD(many);
 ATF_TC_BODY(many, tc)
@@ -499,6 +586,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, same_base_twice);
 	ATF_TP_ADD_TC(tp, folders_and_ignored);
 	ATF_TP_ADD_TC(tp, write_failure);
+	ATF_TP_ADD_TC(tp, concurrent_sync);
+	ATF_TP_ADD_TC(tp, concurrent_rename);
 	ATF_TP_ADD_TC(tp, many);
 	return atf_no_error();
 }

@@ -1,0 +1,263 @@
+/*
+ * postern-session: the post-login process.  The master starts it as
+ * the mail user (uid, gid and groups already set), in the user's home,
+ * with the client connection on fd 3 (a plain socket, or the worker's
+ * TLS relay) and its master channel on fd 4.  It reads one
+ * MSG_SESSION_INIT, makes the user's Maildir when there is none, and
+ * runs the protocol's session over it until the client leaves.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msg.h"
+#include "proto.h"
+#include "session.h"
+#include "store.h"
+
+#define INIT_WAIT_MS	30000
+#define DEFAULT_MAIL	"~/Maildir"
+
+volatile sig_atomic_t	session_terminate;
+
+static void	sighandler(int);
+static void	usage(void) __attribute__((__noreturn__));
+static void	read_init(struct session *);
+static int	init_strings_ok(const struct session_init *);
+static int	expand_mail(const struct session_init *, char *, size_t);
+static void	session_fail(struct session *, const char *);
+static const char *proto_name(uint32_t);
+
+static void
+sighandler(int sig)
+{
+	session_terminate = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: postern-session [-d]\n");
+	exit(1);
+}
+
+static int
+init_strings_ok(const struct session_init *init)
+{
+#define FIELD_OK(f)	msg_strfield_ok((f), sizeof(f))
+	return FIELD_OK(init->user) && FIELD_OK(init->home) &&
+	    FIELD_OK(init->mail) && FIELD_OK(init->client_addr) &&
+	    FIELD_OK(init->local_addr) && FIELD_OK(init->hostname) &&
+	    FIELD_OK(init->tls_version) && FIELD_OK(init->tls_cipher) &&
+	    FIELD_OK(init->tag);
+#undef FIELD_OK
+}
+
+/*
+ * The one message from the master: the session's whole configuration,
+ * then the client input the worker had read past the login command,
+ * which goes into the input buffer ahead of anything on the socket.
+ */
+static void
+read_init(struct session *s)
+{
+	struct msgchan	 mc;
+	struct msg	 m;
+	size_t		 tail;
+	int		 r;
+
+	msg_init(&mc, SESSION_MASTER_FD);
+	if ((r = msg_wait(&mc, &m, INIT_WAIT_MS)) == 0)
+		fatalx("%s: the master closed the channel", __func__);
+	if (r == -1)
+		fatal("%s: no session init from the master", __func__);
+	if (m.fd != -1) {
+		close(m.fd);
+		fatalx("%s: unexpected descriptor", __func__);
+	}
+	if (m.type != MSG_SESSION_INIT || m.len < sizeof(s->init))
+		fatalx("%s: bad message type %u, size %zu", __func__, m.type,
+		    m.len);
+	memcpy(&s->init, m.data, sizeof(s->init));
+	if (!init_strings_ok(&s->init))
+		fatalx("%s: unterminated string in session init", __func__);
+	if (s->init.user[0] == '\0' || s->init.home[0] != '/')
+		fatalx("%s: bad user or home in session init", __func__);
+	io_init(&s->io, SESSION_CLIENT_FD, s->init.idle_timeout);
+	tail = m.len - sizeof(s->init);
+	if (tail > 0 && buf_add(&s->io.in, (char *)m.data + sizeof(s->init),
+	    tail) == -1)
+		fatal("%s: pending input", __func__);
+	s->master_fd = SESSION_MASTER_FD;
+	msg_clear(&mc);
+}
+
+/*
+ * The mail location: an optional "maildir:" prefix, `~' at the start
+ * for the home directory, %u for the user name, %h for the home, %%
+ * for a '%'.  A relative result is taken from the home directory.
+ */
+static int
+expand_mail(const struct session_init *init, char *dst, size_t len)
+{
+	char		 buf[P_PATHLEN];
+	const char	*p, *add;
+	size_t		 n = 0, alen;
+	int		 r;
+
+	p = init->mail[0] != '\0' ? init->mail : DEFAULT_MAIL;
+	if (strncmp(p, "maildir:", 8) == 0)
+		p += 8;
+	if (*p == '\0')
+		p = DEFAULT_MAIL;
+	/* A user name must not lead the path out of its place. */
+	if (strchr(init->user, '/') != NULL || strcmp(init->user, ".") == 0 ||
+	    strcmp(init->user, "..") == 0)
+		return -1;
+	if (p[0] == '~' && (p[1] == '/' || p[1] == '\0')) {
+		if (strlcpy(buf, init->home, sizeof(buf)) >= sizeof(buf))
+			return -1;
+		n = strlen(buf);
+		p++;
+	}
+	for (; *p != '\0'; p++) {
+		add = p;
+		alen = 1;
+		if (*p == '%') {
+			switch (p[1]) {
+			case 'u':
+				add = init->user;
+				break;
+			case 'h':
+				add = init->home;
+				break;
+			case '%':
+				add = "%";
+				break;
+			default:
+				return -1;
+			}
+			alen = strlen(add);
+			p++;
+		}
+		if (alen >= sizeof(buf) - n)
+			return -1;
+		memcpy(buf + n, add, alen);
+		n += alen;
+	}
+	buf[n] = '\0';
+	if (buf[0] == '/')
+		r = snprintf(dst, len, "%s", buf);
+	else
+		r = snprintf(dst, len, "%s/%s", init->home, buf);
+	if (r < 0 || (size_t)r >= len)
+		return -1;
+	return 0;
+}
+
+static const char *
+proto_name(uint32_t proto)
+{
+	switch (proto) {
+	case PROTO_POP3:
+		return "pop3";
+	case PROTO_IMAP:
+		return "imap";
+	case PROTO_SUBMISSION:
+		return "submission";
+	default:
+		return "session";
+	}
+}
+
+/* Tell the client (still waiting for its login answer) and give up. */
+static void
+session_fail(struct session *s, const char *why)
+{
+	if (s->init.proto == PROTO_POP3) {
+		(void)io_puts(&s->io, "-ERR [SYS/TEMP] Unable to open the "
+		    "mailbox\r\n");
+		(void)io_flush(&s->io);
+	}
+	fatalx("%s", why);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct session		 s;
+	struct sigaction	 sa;
+	char			 user[P_NAMELEN * 4];
+	int			 ch, debug = 0, rv, fl;
+
+	while ((ch = getopt(argc, argv, "d")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc != optind)
+		usage();
+
+	log_init(debug, LOG_MAIL);
+	log_procinit("session");
+	if (fcntl(SESSION_CLIENT_FD, F_GETFD) == -1 ||
+	    fcntl(SESSION_MASTER_FD, F_GETFD) == -1)
+		fatal("descriptors 3 and 4 must be open");
+	if (getuid() == 0 || geteuid() == 0)
+		fatalx("must not run as root");
+	/* io.c waits in poll(), where timeouts and signals end the wait. */
+	if ((fl = fcntl(SESSION_CLIENT_FD, F_GETFL)) == -1 ||
+	    fcntl(SESSION_CLIENT_FD, F_SETFL, fl | O_NONBLOCK) == -1)
+		fatal("client descriptor");
+
+	memset(&s, 0, sizeof(s));
+	read_init(&s);
+	if (getuid() != s.init.uid || getgid() != s.init.gid)
+		fatalx("running as %u:%u, the session is for %u:%u",
+		    (unsigned)getuid(), (unsigned)getgid(), s.init.uid,
+		    s.init.gid);
+	setproctitle("%s %s [%s]", proto_name(s.init.proto),
+	    log_safe(s.init.user, user, sizeof(user)), s.init.client_addr);
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = sighandler;
+	sa.sa_flags = 0;		/* no SA_RESTART: end the waits */
+	if (sigaction(SIGTERM, &sa, NULL) == -1)
+		fatal("sigaction");
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		fatal("sigaction");
+
+	if (expand_mail(&s.init, s.maildir, sizeof(s.maildir)) == -1)
+		session_fail(&s, "cannot expand the mail location");
+	if (store_create(s.maildir) == -1)
+		session_fail(&s, "cannot make the Maildir");
+
+	switch (s.init.proto) {
+	case PROTO_POP3:
+		rv = pop3_session(&s);
+		break;
+	default:
+		log_warnx("protocol %u has no session here", s.init.proto);
+		rv = 1;
+		break;
+	}
+	(void)io_flush(&s.io);
+	io_free(&s.io);
+	close(SESSION_CLIENT_FD);
+	return rv;
+}
