@@ -187,7 +187,7 @@ FUZZ_SRCS	= $(wildcard regress/fuzz/fuzz_*.c)
 FUZZ_CC		?= clang-14
 fuzz:
 	$(MAKE) B=$(B)/fuzzobj CC=$(FUZZ_CC) OPT=-O1 \
-	    CFLAGS='-fsanitize=fuzzer-no-link,address,undefined' \
+	    CFLAGS='-g -std=gnu11 -fsanitize=fuzzer-no-link,address,undefined' \
 	    $(B)/fuzzobj/obj/libpostern.a $(B)/fuzzobj/obj/libstore.a \
 	    $(B)/fuzzobj/obj/libmaster.a $(B)/fuzzobj/obj/libworker.a
 	@mkdir -p $(B)/fuzz

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -80,11 +81,17 @@ int
 io_wait(struct io *io, int events, int timeout_s)
 {
 	struct pollfd	pfd;
+	struct timespec	ts;
 	int		r;
 
 	pfd.fd = io->fd;
 	pfd.events = events;
-	r = poll(&pfd, 1, timeout_s > 0 ? timeout_s * 1000 : -1);
+	ts.tv_sec = timeout_s;
+	ts.tv_nsec = 0;
+	if (io->waitmask != NULL)
+		r = ppoll(&pfd, 1, timeout_s > 0 ? &ts : NULL, io->waitmask);
+	else
+		r = poll(&pfd, 1, timeout_s > 0 ? timeout_s * 1000 : -1);
 	if (r == -1)
 		return errno == EINTR ? IO_INTR : IO_ERR;
 	if (r == 0)

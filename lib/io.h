@@ -12,6 +12,8 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
+
 #include <stdarg.h>
 #include <stdint.h>
 
@@ -37,6 +39,12 @@ struct io {
 	struct buf	 out;		/* written, not yet sent */
 	size_t		 line_consumed;	/* bytes of `in' the last line used */
 	int		 timeout;	/* seconds, reads; 0 = none */
+	/*
+	 * With waitmask set, waits run under it (ppoll), so a signal the
+	 * process keeps blocked elsewhere can only arrive while waiting:
+	 * it can never slip in between a flag check and the wait.
+	 */
+	const sigset_t	*waitmask;
 	int		 eof;
 	uint64_t	 bytes_in;
 	uint64_t	 bytes_out;

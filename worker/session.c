@@ -196,6 +196,8 @@ main(int argc, char *argv[])
 {
 	struct session		 s;
 	struct sigaction	 sa;
+	static sigset_t		 waitmask;
+	sigset_t		 block;
 	char			 user[P_NAMELEN * 4];
 	int			 ch, debug = 0, rv, fl;
 
@@ -241,6 +243,13 @@ main(int argc, char *argv[])
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) == -1)
 		fatal("sigaction");
+	/* SIGTERM is let in only while waiting for the client. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, &waitmask) == -1)
+		fatal("sigprocmask");
+	sigdelset(&waitmask, SIGTERM);
+	s.io.waitmask = &waitmask;
 
 	if (expand_mail(&s.init, s.maildir, sizeof(s.maildir)) == -1)
 		session_fail(&s, "cannot expand the mail location");

@@ -213,6 +213,9 @@ worker_handoff(struct worker *w, const char *tag)
 	size_t		pending;
 	int		sp[2], fd;
 
+	/* The tag may point into the input buffer io_buffered() moves. */
+	memset(&ho, 0, sizeof(ho));
+	(void)strlcpy(ho.tag, tag != NULL ? tag : "", sizeof(ho.tag));
 	if (io_flush(&w->io) != IO_OK)
 		worker_exit(w, 1);
 	pending = io_buffered(&w->io);
@@ -221,8 +224,6 @@ worker_handoff(struct worker *w, const char *tag)
 		    w->init.conn_id);
 		worker_exit(w, 1);
 	}
-	memset(&ho, 0, sizeof(ho));
-	(void)strlcpy(ho.tag, tag != NULL ? tag : "", sizeof(ho.tag));
 	ho.tls = w->tls_active;
 	if (!w->tls_active) {
 		fd = WORKER_CLIENT_FD;

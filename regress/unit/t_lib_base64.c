@@ -15,6 +15,8 @@
 /* Lengths from sizeof, so plain text may hold NULs. */
 #define VEC(p, e)	{ p, sizeof(p) - 1, e }
 
+static int	decode_str(struct buf *, const char *);
+
 static const struct {
 	const char	*plain;
 	size_t		 len;
@@ -49,7 +51,8 @@ ATF_TC_BODY(rfc4648_encode, tc)
 	for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
 		buf_reset(&b);
 		ATF_REQUIRE_EQ(base64_encode(&b,
-		    (const unsigned char *)vectors[i].plain, vectors[i].len), 0);
+		    (const unsigned char *)vectors[i].plain,
+		    vectors[i].len), 0);
 		ATF_CHECK_EQ(b.len, strlen(vectors[i].enc));
 		ATF_CHECK_STREQ((char *)b.data, vectors[i].enc);
 	}
