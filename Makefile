@@ -121,7 +121,7 @@ $(BIN)/postern-session: $(O)/worker/session.o $(A_WORKER) $(A_STORE) \
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBSD)
 
-$(BIN)/posternctl: $(O)/ctl/posternctl.o $(A_CTL) $(A_LIB)
+$(BIN)/posternctl: $(O)/ctl/posternctl.o $(A_CTL) $(A_MASTER) $(A_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBSSL) $(LIBBSD)
 
@@ -169,9 +169,10 @@ $(B)/regress/unit/t_imap_%: regress/unit/t_imap_%.c $(A_IMAP) $(A_MIME) \
     $(A_LIB)
 	@mkdir -p $(@D)
 	$(UNIT_CC) $(A_IMAP) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
-$(B)/regress/unit/t_ctl_%: regress/unit/t_ctl_%.c $(A_CTL) $(A_LIB)
+$(B)/regress/unit/t_ctl_%: regress/unit/t_ctl_%.c $(A_CTL) $(A_MASTER) \
+    $(A_LIB)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_CTL) $(A_LIB) $(LIBATF) $(LIBSSL) $(LIBBSD)
+	$(UNIT_CC) $(A_CTL) $(A_MASTER) $(A_LIB) $(LIBATF) $(LIBSSL) $(LIBBSD)
 
 $(B)/regress/%: regress/%.sh
 	@mkdir -p $(@D)

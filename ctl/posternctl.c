@@ -1,7 +1,8 @@
 /*
- * posternctl: the administrator's tool.  It sends one command over
- * posternd's control socket and prints the answer as a table, as JSON
- * (-j) or as tab-separated values (-t).
+ * posternctl: the administrator's tool.  Most commands go over
+ * posternd's control socket; the certificate and access commands work
+ * on the files posternd reads and then ask it to reload.  Answers print
+ * as a table, as JSON (-j) or as tab-separated values (-t).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -10,45 +11,42 @@
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "ctl.h"
 #include "msg.h"
 #include "proto.h"
 
-#ifndef CTL_SOCKET
-#define CTL_SOCKET	"/run/posternd.sock"
-#endif
-
-enum fmt { FMT_TABLE, FMT_JSON, FMT_TSV };
-
+/*
+ * A command is its fixed leading words and a number of further
+ * arguments; `local' ones run here, the others go to the daemon.
+ */
 struct ctl_cmd {
-	const char	*words[3];	/* fixed leading words */
-	int		 minargs;	/* further arguments */
+	const char	*words[3];
+	int		 minargs;
 	int		 maxargs;
 	const char	*usage;
+	int		(*local)(struct ctl *, int, char **);
 };
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ { "show", "settings" }, 0, 1, "show settings [imap|pop3|submission]" },
-	{ { "show", "sessions" }, 0, 0, "show sessions" },
-	{ { "show", "stats" }, 0, 0, "show stats" },
-	{ { "reload" }, 0, 0, "reload" },
-	{ { "kick" }, 1, 1, "kick user|id" },
-	{ { "log", "verbose" }, 0, 0, "log verbose" },
-	{ { "log", "brief" }, 0, 0, "log brief" },
-};
-
-struct rows {
-	char	**row;		/* each a tab-separated line */
-	size_t	  n;
+	{ { "show", "settings" }, 0, 1, "show settings [imap|pop3|submission]",
+	    NULL },
+	{ { "show", "sessions" }, 0, 0, "show sessions", NULL },
+	{ { "show", "stats" }, 0, 0, "show stats", NULL },
+	{ { "reload" }, 0, 0, "reload", NULL },
+	{ { "kick" }, 1, 1, "kick user|id", NULL },
+	{ { "log", "verbose" }, 0, 0, "log verbose", NULL },
+	{ { "log", "brief" }, 0, 0, "log brief", NULL },
 };
 
 static __attribute__((__noreturn__)) void usage(void);
-static const struct ctl_cmd *ctl_lookup(int, char **);
+static const struct ctl_cmd *ctl_lookup(int, char **, int *);
 static int	 ctl_connect(const char *);
 static void	 print_table(struct rows *);
 static void	 print_json(struct rows *);
@@ -62,15 +60,15 @@ usage(void)
 {
 	size_t	i;
 
-	fprintf(stderr, "usage: posternctl [-jt] [-s socket] command "
-	    "[argument ...]\ncommands:\n");
+	fprintf(stderr, "usage: posternctl [-jt] [-f file] [-s socket] "
+	    "command [argument ...]\ncommands:\n");
 	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
 		fprintf(stderr, "\t%s\n", ctl_cmds[i].usage);
 	exit(1);
 }
 
 static const struct ctl_cmd *
-ctl_lookup(int argc, char **argv)
+ctl_lookup(int argc, char **argv, int *nwords)
 {
 	const struct ctl_cmd	*c;
 	size_t			 i;
@@ -86,6 +84,7 @@ ctl_lookup(int argc, char **argv)
 		rest = argc - w;
 		if (rest < c->minargs || rest > c->maxargs)
 			continue;
+		*nwords = w;
 		return c;
 	}
 	return NULL;
@@ -112,25 +111,29 @@ ctl_connect(const char *path)
 int
 main(int argc, char *argv[])
 {
-	const char	*sock = CTL_SOCKET;
-	struct msgchan	 chan;
-	struct ctl_end	 end;
-	struct rows	 rows;
-	struct buf	 req;
-	struct msg	 m;
-	enum fmt	 fmt = FMT_TABLE;
-	int		 ch, i, r;
+	const struct ctl_cmd	*cmd;
+	struct ctl		 ctl;
+	struct rows		 rows;
+	char			 msg[P_TEXTLEN];
+	int			 ch, nwords;
 
-	while ((ch = getopt(argc, argv, "js:t")) != -1) {
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.sock = NULL;
+	ctl.conffile = CONF_FILE;
+	ctl.fmt = FMT_TABLE;
+	while ((ch = getopt(argc, argv, "f:js:t")) != -1) {
 		switch (ch) {
+		case 'f':
+			ctl.conffile = optarg;
+			break;
 		case 'j':
-			fmt = FMT_JSON;
+			ctl.fmt = FMT_JSON;
 			break;
 		case 's':
-			sock = optarg;
+			ctl.sock = optarg;
 			break;
 		case 't':
-			fmt = FMT_TSV;
+			ctl.fmt = FMT_TSV;
 			break;
 		default:
 			usage();
@@ -138,9 +141,59 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0 || ctl_lookup(argc, argv) == NULL)
+	if (argc == 0 || (cmd = ctl_lookup(argc, argv, &nwords)) == NULL)
 		usage();
+	if (cmd->local != NULL)
+		return cmd->local(&ctl, argc - 1, argv + 1);
 
+	memset(&rows, 0, sizeof(rows));
+	if (ctl_daemon(&ctl, argc, argv, &rows, msg, sizeof(msg)) == -1)
+		errx(1, "%s", msg);
+	if (rows.n == 0) {
+		if (ctl.fmt == FMT_JSON) {
+			printf("{\"status\": \"ok\", \"message\": ");
+			json_string(msg, strlen(msg));
+			printf("}\n");
+		} else
+			printf("%s\n", msg);
+	} else
+		rows_print(&rows, ctl.fmt);
+	rows_free(&rows);
+	return 0;
+}
+
+/*
+ * The configuration, parsed once, for the commands that need its
+ * paths.  Without -s, the control socket is the one it names (or the
+ * default when the file cannot be read).
+ */
+struct postern_conf *
+ctl_conf(struct ctl *ctl)
+{
+	if (ctl->conf == NULL && (ctl->conf = parse_config(ctl->conffile,
+	    CONF_OPT_NOACTION)) == NULL)
+		errx(1, "%s: cannot use this configuration", ctl->conffile);
+	return ctl->conf;
+}
+
+/*
+ * Send one command to posternd and collect its rows.  Returns 0, or
+ * -1 with the reason in msg.
+ */
+int
+ctl_daemon(struct ctl *ctl, int argc, char **argv, struct rows *rows,
+    char *msg, size_t msglen)
+{
+	struct msgchan	 chan;
+	struct ctl_end	 end;
+	struct buf	 req;
+	struct msg	 m;
+	const char	*sock = ctl->sock;
+	int		 i;
+
+	if (sock == NULL)
+		sock = access(ctl->conffile, R_OK) == 0 ?
+		    ctl_conf(ctl)->control_socket : CONF_CONTROL;
 	buf_init(&req);
 	for (i = 0; i < argc; i++)
 		if (buf_add(&req, argv[i], strlen(argv[i]) + 1) == -1)
@@ -149,18 +202,12 @@ main(int argc, char *argv[])
 	if (msg_compose(&chan, MSG_CTL_REQUEST, 0, -1, req.data, req.len) ==
 	    -1 || msg_flush_all(&chan) == -1)
 		err(1, "send");
-
-	memset(&rows, 0, sizeof(rows));
+	buf_free(&req);
 	for (;;) {
-		if ((r = msg_wait(&chan, &m, 30 * 1000)) != 1)
+		if (msg_wait(&chan, &m, 60 * 1000) != 1)
 			errx(1, "no answer from posternd");
 		if (m.type == MSG_CTL_ROW) {
-			rows.row = reallocarray(rows.row, rows.n + 1,
-			    sizeof(*rows.row));
-			if (rows.row == NULL ||
-			    (rows.row[rows.n] = strndup(m.data, m.len)) == NULL)
-				err(1, NULL);
-			rows.n++;
+			rows_add(rows, "%.*s", (int)m.len, (char *)m.data);
 			continue;
 		}
 		if (m.type != MSG_CTL_END || msg_payload(&m, &end,
@@ -169,28 +216,56 @@ main(int argc, char *argv[])
 			errx(1, "malformed answer from posternd");
 		break;
 	}
-	if (end.status != 0)
-		errx(1, "%s", end.message);
-	if (rows.n == 0) {
-		if (fmt == FMT_JSON)
-			printf("{\"status\": \"ok\", \"message\": \"%s\"}\n",
-			    end.message);
-		else
-			printf("%s\n", end.message);
-		return 0;
-	}
+	close(chan.fd);
+	msg_clear(&chan);
+	(void)strlcpy(msg, end.message, msglen);
+	return end.status == 0 ? 0 : -1;
+}
+
+void
+rows_add(struct rows *rows, const char *fmt, ...)
+{
+	va_list	ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		err(1, NULL);
+	va_end(ap);
+	if ((rows->row = reallocarray(rows->row, rows->n + 1,
+	    sizeof(*rows->row))) == NULL)
+		err(1, NULL);
+	rows->row[rows->n++] = s;
+}
+
+void
+rows_free(struct rows *rows)
+{
+	size_t	i;
+
+	for (i = 0; i < rows->n; i++)
+		free(rows->row[i]);
+	free(rows->row);
+	rows->row = NULL;
+	rows->n = 0;
+}
+
+void
+rows_print(struct rows *rows, enum fmt fmt)
+{
+	if (rows->n == 0)
+		return;
 	switch (fmt) {
 	case FMT_TABLE:
-		print_table(&rows);
+		print_table(rows);
 		break;
 	case FMT_JSON:
-		print_json(&rows);
+		print_json(rows);
 		break;
 	case FMT_TSV:
-		print_tsv(&rows);
+		print_tsv(rows);
 		break;
 	}
-	return 0;
 }
 
 /* Split a row at tabs, in place; returns the number of cells. */
