@@ -281,5 +281,7 @@ io_flush(struct io *io)
 		return IO_ERR;
 	}
 	io->out.len = 0;
+	if (io->flushed != NULL)
+		io->flushed(io);
 	return IO_OK;
 }

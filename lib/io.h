@@ -45,6 +45,8 @@ struct io {
 	 * it can never slip in between a flag check and the wait.
 	 */
 	const sigset_t	*waitmask;
+	/* Called after each flush, e.g. to report byte counts. */
+	void		(*flushed)(struct io *);
 	int		 eof;
 	uint64_t	 bytes_in;
 	uint64_t	 bytes_out;

@@ -39,7 +39,7 @@
 enum msg_type {
 	/* master -> worker */
 	MSG_WORKER_INIT = 1,	/* struct worker_init */
-	MSG_CERT,		/* id = key id; PEM chain, leaf first */
+	MSG_CERT,		/* struct cert_rec + PEM chain, repeated */
 	MSG_INIT_DONE,		/* no payload */
 	MSG_KEY_SIGN_RES,	/* struct key_sign_res + signature */
 	MSG_AUTH_CHALLENGE,	/* raw SASL challenge */
@@ -56,6 +56,9 @@ enum msg_type {
 
 	/* master -> session */
 	MSG_SESSION_INIT = 64,	/* struct session_init + pending input */
+
+	/* session -> master */
+	MSG_SESSION_STATS,	/* struct session_stats */
 
 	/* master <-> postern-auth; header id = request (connection) id */
 	MSG_AUTH_CONFIG = 96,	/* struct auth_config + backends */
@@ -96,6 +99,21 @@ struct worker_init {
 	char		banner[P_TEXTLEN];
 	char		ciphers[P_TEXTLEN];
 	char		ciphersuites[P_TEXTLEN];
+	uint32_t	gssapi_available; /* a keytab is configured */
+};
+
+/*
+ * MSG_CERT carries every certificate of the connection's protocol, at
+ * most P_MAXCERTS: each is a struct cert_rec and then its PEM chain,
+ * leaf first.  The first is the default; the others are chosen by the
+ * server name the client asks for (SNI).  A key request names the
+ * certificate whose key must sign by its key_id.
+ */
+#define P_MAXCERTS	8
+
+struct cert_rec {
+	uint32_t	key_id;
+	uint32_t	pemlen;		/* bytes of PEM that follow */
 };
 
 #define KEYOP_RSA_PRIV_ENC	1	/* RSA private encrypt, padding given */
@@ -104,7 +122,7 @@ struct worker_init {
 struct key_sign_req {
 	uint32_t	op;
 	uint32_t	padding;
-	uint32_t	key_id;
+	uint32_t	key_id;		/* a cert_rec's, from MSG_CERT */
 };
 
 struct key_sign_res {
@@ -188,6 +206,9 @@ struct auth_config {
 	char		access_file[P_PATHLEN];
 	uint32_t	nbackends;
 	struct auth_backend backends[AUTH_MAXBACKENDS];
+	char		gssapi_keytab[P_PATHLEN];	/* "": GSSAPI off */
+	/* The service of each protocol's principals (RFC 4752), by PROTO_*. */
+	char		gssapi_service[PROTO_MAX][P_MECHLEN];
 };
 
 struct areq_start {
@@ -207,6 +228,11 @@ struct auth_identity {
 	char		home[P_PATHLEN];
 	char		mail[P_PATHLEN];	/* mail location, unexpanded */
 	uint32_t	ngroups;		/* gid_t values follow */
+};
+
+struct session_stats {
+	uint64_t	bytes_in;
+	uint64_t	bytes_out;
 };
 
 struct ctl_end {

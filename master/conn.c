@@ -43,6 +43,8 @@ static int	 conn_auth_start(struct conn *, struct msg *);
 static int	 conn_handoff(struct conn *, struct msg *);
 static void	 conn_auth_fail_worker(struct conn *, uint32_t, const char *);
 static void	 conn_maybe_free(struct conn *);
+static void	 conn_session_read(evutil_socket_t, short, void *);
+static void	 conn_session_close(struct conn *);
 static void	 pid_add(pid_t, struct conn *);
 static struct conn *pid_take(pid_t);
 
@@ -675,7 +677,61 @@ conn_handoff(struct conn *conn, struct msg *m)
 	    msg_flush_all(&ch) == -1)
 		log_warn("id=%u: session init", conn->id);
 	msg_clear(&ch);
+
+	/* From now on the session only reports its byte counts. */
+	(void)fcntl(sp[0], F_SETFL, O_NONBLOCK);
+	msg_init(&conn->schan, sp[0]);
+	if ((conn->sev = event_new(env->evbase, sp[0], EV_READ | EV_PERSIST,
+	    conn_session_read, conn)) == NULL)
+		fatalx("event_new");
+	event_add(conn->sev, NULL);
 	return 0;
+}
+
+static void
+conn_session_read(evutil_socket_t fd, short ev, void *arg)
+{
+	struct conn		*conn = arg;
+	struct session_stats	 st;
+	struct msg		 m;
+	int			 r;
+
+	r = msg_fill(&conn->schan);
+	if (r == -1 && errno == EAGAIN)
+		return;
+	if (r <= 0) {
+		conn_session_close(conn);
+		return;
+	}
+	while ((r = msg_get(&conn->schan, &m)) == 1) {
+		if (m.fd != -1)
+			close(m.fd);
+		if (m.type != MSG_SESSION_STATS ||
+		    msg_payload(&m, &st, sizeof(st)) == -1) {
+			log_warnx("id=%u: session sent a bad message",
+			    conn->id);
+			conn_session_close(conn);
+			return;
+		}
+		conn->bytes_in = st.bytes_in;
+		conn->bytes_out = st.bytes_out;
+	}
+	if (r == -1) {
+		log_warnx("id=%u: session sent a malformed message", conn->id);
+		conn_session_close(conn);
+	}
+}
+
+static void
+conn_session_close(struct conn *conn)
+{
+	if (conn->sev == NULL)
+		return;
+	event_free(conn->sev);
+	conn->sev = NULL;
+	close(conn->session_fd);
+	conn->session_fd = -1;
+	msg_clear(&conn->schan);
 }
 
 void
@@ -693,10 +749,10 @@ conn_child_exited(pid_t pid, int status)
 	} else {
 		role = "session";
 		conn->session_pid = 0;
-		if (conn->session_fd != -1) {
-			close(conn->session_fd);
-			conn->session_fd = -1;
-		}
+		/* Its last report may still be waiting in the socket. */
+		if (conn->sev != NULL)
+			conn_session_read(conn->session_fd, EV_READ, conn);
+		conn_session_close(conn);
 	}
 	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
 	    !(env->shutting_down && WTERMSIG(status) == SIGKILL))
@@ -715,12 +771,14 @@ conn_maybe_free(struct conn *conn)
 
 	if (conn->worker_pid != 0 || conn->session_pid != 0)
 		return;
-	log_info("disconnect: id=%u proto=%s addr=%s%s%s%s duration=%lds",
-	    conn->id, conf_proto_name(conn->proto), conn->addr,
-	    conn->ident.user[0] ? " user=\"" : "", conn->ident.user[0] ?
-	    log_safe(conn->ident.user, ubuf, sizeof(ubuf)) : "",
-	    conn->ident.user[0] ? "\"" : "",
-	    (long)(time(NULL) - conn->started));
+	log_info("disconnect: id=%u proto=%s addr=%s%s%s%s duration=%lds "
+	    "in=%llu out=%llu", conn->id, conf_proto_name(conn->proto),
+	    conn->addr, conn->ident.user[0] ? " user=\"" : "",
+	    conn->ident.user[0] ? log_safe(conn->ident.user, ubuf,
+	    sizeof(ubuf)) : "", conn->ident.user[0] ? "\"" : "",
+	    (long)(time(NULL) - conn->started),
+	    (unsigned long long)conn->bytes_in,
+	    (unsigned long long)conn->bytes_out);
 	conn_worker_close(conn);
 	limits_ip_del(conn);
 	limits_user_del(conn);

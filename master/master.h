@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "addr.h"
 #include "conf.h"
@@ -30,8 +31,70 @@ struct cert {
 	size_t			 pemlen;
 	int			 refs;		/* connections using it */
 	int			 stale;		/* replaced by a reload */
+	struct cert		**alt;		/* chosen by SNI; owned */
+	size_t			 nalt;
+	char			*certmsg;	/* MSG_CERT: this, then alt */
+	size_t			 certmsglen;
 };
 TAILQ_HEAD(cert_list, cert);
+
+/*
+ * The certificate store: certificate-dir holds NAME.crt (leaf, then
+ * chain) and NAME.key pairs, and the bindings file, whose lines
+ * `SERVICE SHA-256' say which certificates serve which protocol, the
+ * first of a protocol being its default and the others chosen by SNI.
+ * posternd reads it; posternctl edits it.
+ */
+#define CERT_SHA1_LEN		20
+#define CERT_SHA256_LEN		32
+#define CERT_THUMB_MIN		4	/* hex digits of a prefix */
+#define CERT_THUMB_FMTLEN	(CERT_SHA256_LEN * 3)
+#define CERT_BINDINGS		"bindings"
+#define CERT_DEFAULT_NAME	"default"
+
+struct cert_entry {
+	char			 name[P_NAMELEN];	/* NAME of NAME.crt */
+	char			 certfile[P_PATHLEN];
+	char			 keyfile[P_PATHLEN];
+	X509			*leaf;		/* NULL: unreadable */
+	char			 error[P_TEXTLEN];	/* why, then */
+	unsigned char		 sha1[CERT_SHA1_LEN];
+	unsigned char		 sha256[CERT_SHA256_LEN];
+};
+
+struct cert_store {
+	struct cert_entry	*e;		/* sorted by name */
+	size_t			 n;
+};
+
+struct cert_binding {
+	int			 proto;
+	unsigned char		 sha256[CERT_SHA256_LEN];
+};
+
+struct cert_bindings {
+	struct cert_binding	*b;		/* a protocol's in order */
+	size_t			 n;
+};
+
+#define CERT_USE_REPLACE	0	/* the services use this one only */
+#define CERT_USE_ADD		1	/* and it too, by SNI */
+#define CERT_USE_REMOVE		2	/* no longer */
+
+#define CERT_KEY_EC256		0
+#define CERT_KEY_EC384		1
+#define CERT_KEY_RSA2048	2
+#define CERT_KEY_RSA3072	3
+
+struct cert_new {
+	const char		*certfile;
+	const char		*keyfile;
+	const char		*hostname;	/* the CN, and a DNS name */
+	const char		*names;		/* more: "a,IP:b"; or NULL */
+	int			 keytype;	/* CERT_KEY_* */
+	int			 days;
+	int			 exclusive;	/* never replace a file */
+};
 
 enum conn_state {
 	CONN_PRELOGIN,		/* worker talking to the client */
@@ -69,6 +132,8 @@ struct conn {
 
 	pid_t			 session_pid;
 	int			 session_fd;	/* master end of its channel */
+	struct msgchan		 schan;
+	struct event		*sev;
 
 	struct auth_identity	 ident;
 	uint32_t		 groups[P_MAXGROUPS];
@@ -174,7 +239,35 @@ int	 cert_load_all(struct postern_conf *, struct cert_list *,
 	    struct cert **);
 void	 cert_release(struct cert *);
 void	 cert_free_list(struct cert_list *);
+int	 cert_has_key(const struct cert *, uint32_t);
 int	 cert_sign(struct cert *, const struct key_sign_req *,
 	    const unsigned char *, size_t, unsigned char *, size_t *);
+
+/* certstore.c: the store, shared with posternctl; errors go to err */
+int	 cert_store_scan(const char *, struct cert_store *, char *, size_t);
+void	 cert_store_free(struct cert_store *);
+int	 cert_store_find(const struct cert_store *, const unsigned char *);
+int	 cert_store_match(const struct cert_store *, const char *, size_t *,
+	    size_t, size_t *);
+int	 cert_thumb_normalize(const char *, char *, size_t);
+void	 cert_thumb_format(const unsigned char *, size_t, char *, size_t);
+int	 cert_digests(X509 *, unsigned char *, unsigned char *);
+int	 cert_bindings_read(const char *, struct cert_bindings *, char *,
+	    size_t);
+int	 cert_bindings_write(const char *, const struct cert_bindings *,
+	    char *, size_t);
+int	 cert_bindings_use(struct cert_bindings *, const unsigned char *,
+	    unsigned int, int, char *, size_t);
+size_t	 cert_bindings_for(const struct cert_bindings *, int,
+	    const unsigned char **, size_t);
+void	 cert_bindings_free(struct cert_bindings *);
+int	 cert_services_parse(const char *, unsigned int *, char *, size_t);
+int	 cert_key_check(EVP_PKEY *, char *, size_t);
+const char *cert_key_desc(EVP_PKEY *, char *, size_t);
+int	 cert_chain_check(X509 **, size_t, EVP_PKEY *, time_t, char *,
+	    size_t);
+int	 cert_selfsigned(const struct cert_new *, char *, size_t);
+int	 cert_write_file(const char *, const void *, size_t, mode_t, int,
+	    char *, size_t);
 
 #endif

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -29,6 +30,45 @@
 
 volatile sig_atomic_t	session_terminate;
 
+static struct msgchan	report_chan;
+static struct io	*report_io;
+
+/*
+ * Tell the master how many bytes went each way, so that `posternctl
+ * show sessions' is current: after a flush, at most every two seconds,
+ * and once more at exit.
+ */
+static void
+session_report(struct io *io)
+{
+	static time_t		last;
+	struct session_stats	st;
+	time_t			now = time(NULL);
+
+	if (io != NULL && now - last < 2)
+		return;
+	last = now;
+	if (io == NULL)
+		io = report_io;
+	if (io == NULL)
+		return;
+	st.bytes_in = io->bytes_in;
+	st.bytes_out = io->bytes_out;
+	/* Best effort: the master may be gone, and must never block us. */
+	if (report_chan.queued == 0)
+		(void)msg_compose(&report_chan, MSG_SESSION_STATS, 0, -1, &st,
+		    sizeof(st));
+	(void)msg_flush(&report_chan);
+}
+
+static void
+session_report_exit(void)
+{
+	session_report(NULL);
+}
+
+static void	session_report(struct io *);
+static void	session_report_exit(void);
 static void	sighandler(int);
 static void	usage(void) __attribute__((__noreturn__));
 static void	read_init(struct session *);
@@ -250,6 +290,11 @@ main(int argc, char *argv[])
 		fatal("sigprocmask");
 	sigdelset(&waitmask, SIGTERM);
 	s.io.waitmask = &waitmask;
+	s.io.flushed = session_report;
+	report_io = &s.io;
+	msg_init(&report_chan, SESSION_MASTER_FD);
+	(void)fcntl(SESSION_MASTER_FD, F_SETFL, O_NONBLOCK);
+	atexit(session_report_exit);
 
 	if (expand_mail(&s.init, s.maildir, sizeof(s.maildir)) == -1)
 		session_fail(&s, "cannot expand the mail location");
