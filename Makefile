@@ -190,15 +190,17 @@ fuzz:
 	$(MAKE) B=$(B)/fuzzobj CC=$(FUZZ_CC) OPT=-O1 \
 	    CFLAGS='-g -std=gnu11 -fsanitize=fuzzer-no-link,address,undefined' \
 	    $(B)/fuzzobj/obj/libpostern.a $(B)/fuzzobj/obj/libstore.a \
-	    $(B)/fuzzobj/obj/libmaster.a $(B)/fuzzobj/obj/libworker.a
+	    $(B)/fuzzobj/obj/libmaster.a $(B)/fuzzobj/obj/libworker.a \
+	    $(B)/fuzzobj/obj/libimap.a $(B)/fuzzobj/obj/libmime.a
 	@mkdir -p $(B)/fuzz
 	for f in $(FUZZ_SRCS); do \
 	    n=$$(basename $$f .c); \
 	    $(FUZZ_CC) $(CPPFLAGS) -g -O1 \
 	        -fsanitize=fuzzer,address,undefined -o $(B)/fuzz/$$n $$f \
-	        $(B)/fuzzobj/obj/libmaster.a \
-	        $(B)/fuzzobj/obj/libworker.a $(B)/fuzzobj/obj/libstore.a \
-	        $(B)/fuzzobj/obj/libpostern.a $(LIBSSL) $(LIBBSD) || exit 1; \
+	        $(B)/fuzzobj/obj/libmaster.a $(B)/fuzzobj/obj/libworker.a \
+	        $(B)/fuzzobj/obj/libimap.a $(B)/fuzzobj/obj/libmime.a \
+	        $(B)/fuzzobj/obj/libstore.a $(B)/fuzzobj/obj/libpostern.a \
+	        $(LIBSSL) $(LIBBSD) || exit 1; \
 	done
 
 # ---- the two commands of the README ------------------------------------

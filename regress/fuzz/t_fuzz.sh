@@ -99,9 +99,33 @@ msg_body()
 	fuzz_run fuzz_msg
 }
 
+atf_test_case imap_parse
+imap_parse_head()
+{
+	atf_set "descr" "fuzz the IMAP command parser (fuzz_imap_parse)"
+	atf_set "timeout" "120"
+}
+imap_parse_body()
+{
+	fuzz_run fuzz_imap_parse
+}
+
+atf_test_case mime
+mime_head()
+{
+	atf_set "descr" "fuzz the MIME parser, ENVELOPE, BODYSTRUCTURE (fuzz_mime)"
+	atf_set "timeout" "120"
+}
+mime_body()
+{
+	fuzz_run fuzz_mime
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case pop3_parse
 	atf_add_test_case base64
 	atf_add_test_case msg
+	atf_add_test_case imap_parse
+	atf_add_test_case mime
 }
