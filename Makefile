@@ -112,12 +112,12 @@ $(BIN)/postern-auth: $(O)/auth/postern-auth.o $(A_AUTH) $(A_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBEVENT) -lpam -lcrypt $(LIBGSS) \
 	    $(LIBSSL) $(LIBBSD)
 
-$(BIN)/postern-worker: $(O)/worker/worker.o $(A_WORKER) $(A_LIB)
+$(BIN)/postern-worker: $(O)/worker/worker.o $(A_WORKER) $(A_IMAP) $(A_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBSSL) -lseccomp $(LIBBSD)
 
-$(BIN)/postern-session: $(O)/worker/session.o $(A_WORKER) $(A_STORE) \
-    $(A_LIB)
+$(BIN)/postern-session: $(O)/worker/session.o $(A_WORKER) $(A_IMAP) \
+    $(A_MIME) $(A_STORE) $(A_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBSD)
 
@@ -154,21 +154,22 @@ $(B)/regress/unit/t_auth_%: regress/unit/t_auth_%.c $(A_AUTH) $(A_LIB)
 	@mkdir -p $(@D)
 	$(UNIT_CC) $(A_AUTH) $(A_LIB) $(LIBATF) $(LIBEVENT) -lpam -lcrypt \
 	    $(LIBGSS) $(LIBSSL) $(LIBBSD)
-$(B)/regress/unit/t_store_%: regress/unit/t_store_%.c $(A_STORE) $(A_LIB)
+$(B)/regress/unit/t_store_%: regress/unit/t_store_%.c $(A_STORE) $(A_MIME) \
+    $(A_LIB)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_STORE) $(A_LIB) $(LIBATF) $(LIBBSD)
+	$(UNIT_CC) $(A_STORE) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
 $(B)/regress/unit/t_worker_%: regress/unit/t_worker_%.c $(A_WORKER) \
-    $(A_STORE) $(A_LIB)
+    $(A_IMAP) $(A_MIME) $(A_STORE) $(A_LIB)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_WORKER) $(A_STORE) $(A_LIB) $(LIBATF) $(LIBSSL) \
-	    -lseccomp $(LIBBSD)
+	$(UNIT_CC) $(A_WORKER) $(A_IMAP) $(A_MIME) $(A_STORE) $(A_LIB) \
+	    $(LIBATF) $(LIBSSL) -lseccomp $(LIBBSD)
 $(B)/regress/unit/t_mime_%: regress/unit/t_mime_%.c $(A_MIME) $(A_LIB)
 	@mkdir -p $(@D)
 	$(UNIT_CC) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
 $(B)/regress/unit/t_imap_%: regress/unit/t_imap_%.c $(A_IMAP) $(A_MIME) \
-    $(A_LIB)
+    $(A_STORE) $(A_LIB)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_IMAP) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
+	$(UNIT_CC) $(A_IMAP) $(A_MIME) $(A_STORE) $(A_LIB) $(LIBATF) $(LIBBSD)
 $(B)/regress/unit/t_ctl_%: regress/unit/t_ctl_%.c $(A_CTL) $(A_MASTER) \
     $(A_LIB)
 	@mkdir -p $(@D)
