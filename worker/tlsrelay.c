@@ -31,6 +31,7 @@ struct relaybuf {
 };
 
 static void	relay_end(struct worker *, int, int);
+static size_t	relay_room(struct relaybuf *);
 
 static void
 relay_end(struct worker *w, int sfd, int close_notify)
@@ -39,6 +40,21 @@ relay_end(struct worker *w, int sfd, int close_notify)
 		(void)SSL_shutdown(w->ssl);
 	close(sfd);
 	exit(0);
+}
+
+/*
+ * Free space at the end of the buffer, moving what it holds to the
+ * front first if that is the only way to make room: a read into zero
+ * bytes would look like the end of the stream.
+ */
+static size_t
+relay_room(struct relaybuf *b)
+{
+	if (b->off > 0 && b->off + b->len == RELAY_BUFSZ) {
+		memmove(b->data, b->data + b->off, b->len);
+		b->off = 0;
+	}
+	return RELAY_BUFSZ - b->off - b->len;
 }
 
 void
@@ -68,10 +84,10 @@ tls_relay(struct worker *w, int sfd)
 		progress = 0;
 		cev = 0;
 
-		if (!ceof && c2s->len < RELAY_BUFSZ) {
+		if (!ceof && relay_room(c2s) > 0) {
 			ERR_clear_error();
 			r = SSL_read(w->ssl, c2s->data + c2s->off + c2s->len,
-			    RELAY_BUFSZ - c2s->off - c2s->len);
+			    relay_room(c2s));
 			if (r > 0) {
 				c2s->len += r;
 				progress = 1;
@@ -99,9 +115,9 @@ tls_relay(struct worker *w, int sfd)
 		if (c2s->len == 0)
 			c2s->off = 0;
 
-		if (!seof && s2c->len < RELAY_BUFSZ) {
+		if (!seof && relay_room(s2c) > 0) {
 			n = read(sfd, s2c->data + s2c->off + s2c->len,
-			    RELAY_BUFSZ - s2c->off - s2c->len);
+			    relay_room(s2c));
 			if (n > 0) {
 				s2c->len += n;
 				progress = 1;
