@@ -1,16 +1,19 @@
 /*
  * Certificates and private keys, held by the master alone.  Workers get
- * the certificate chain and ask the master for each signature their
+ * the certificate chains and ask the master for each signature their
  * handshake needs (cert_sign), so a bug in protocol code cannot read a
- * key.  With no certificate configured, a self-signed one is made in
- * the certificate directory at first start and reused after.
+ * key.  A protocol is served by the certificate and key its
+ * postern.conf block names; else by those the store's bindings file
+ * binds to it (the first its default, the others chosen by SNI); else
+ * by the self-signed default.crt, made in certificate-dir at first
+ * start and reused after.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <sys/types.h>
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,71 +25,124 @@
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include "log.h"
 #include "master.h"
 
-#define CERT_DEFAULT_NAME	"default"
 #define CERT_SELFSIGNED_DAYS	(3 * 365)
 
+static void	 cert_report(const char *, ...)
+		    __attribute__((__format__ (printf, 1, 2)));
+static void	 cert_report_ssl(const char *, const char *);
 static struct cert *cert_find(struct cert_list *, const char *,
 		    const char *);
-static struct cert *cert_load(const char *, const char *);
-static int	 cert_make_selfsigned(const char *, const char *,
+static struct cert *cert_get(struct cert_list *, const char *,
 		    const char *);
-static int	 write_file_atomic(const char *, const void *, size_t, mode_t);
-static void	 ssl_error(const char *, const char *);
+static struct cert *cert_load(const char *, const char *);
+static struct cert *cert_load_bound(const struct postern_conf *,
+		    const struct cert_store *, int, const unsigned char **,
+		    size_t);
+static int	 cert_build_msg(struct cert *);
+static int	 cert_make_default(const struct postern_conf *, const char *,
+		    const char *);
+static EVP_PKEY	*cert_key(const struct cert *, uint32_t);
 
 static uint32_t	 cert_next_id = 1;
 
+/*
+ * Certificate errors go to the log and, while posternd still has its
+ * terminal at start, to the administrator who started it.
+ */
 static void
-ssl_error(const char *what, const char *file)
+cert_report(const char *fmt, ...)
+{
+	char	buf[1024];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", buf);
+	fprintf(stderr, "%s\n", buf);
+}
+
+static void
+cert_report_ssl(const char *what, const char *file)
 {
 	unsigned long	e;
 	char		buf[256];
 
-	e = ERR_get_error();
+	e = ERR_peek_last_error();
 	ERR_error_string_n(e, buf, sizeof(buf));
-	log_warnx("%s: %s: %s", file, what, e ? buf : "unknown error");
-	fprintf(stderr, "%s: %s: %s\n", file, what, e ? buf : "unknown error");
+	cert_report("%s: %s: %s", file, what, e ? buf : "unknown error");
 	ERR_clear_error();
 }
 
+/* Certificates from postern.conf or the default are shared. */
 static struct cert *
 cert_find(struct cert_list *list, const char *certfile, const char *keyfile)
 {
 	struct cert	*c;
 
 	TAILQ_FOREACH(c, list, entry)
-		if (strcmp(c->certfile, certfile) == 0 &&
+		if (c->nalt == 0 && strcmp(c->certfile, certfile) == 0 &&
 		    strcmp(c->keyfile, keyfile) == 0)
 			return c;
 	return NULL;
 }
 
+static struct cert *
+cert_get(struct cert_list *list, const char *certfile, const char *keyfile)
+{
+	struct cert	*c;
+
+	if ((c = cert_find(list, certfile, keyfile)) != NULL)
+		return c;
+	if ((c = cert_load(certfile, keyfile)) == NULL)
+		return NULL;
+	if (cert_build_msg(c) == -1) {
+		cert_release(c);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(list, c, entry);
+	return c;
+}
+
 /*
  * Load every certificate the enabled protocols use.  An unreadable,
  * mismatched, not yet valid or expired certificate is an error that
- * names the file.
+ * names the file, and so is a binding to a certificate the store does
+ * not have.  On failure the list may hold what was loaded before; the
+ * caller frees it.
  */
 int
 cert_load_all(struct postern_conf *conf, struct cert_list *list,
     struct cert **pcert)
 {
-	char		 dcert[P_PATHLEN], dkey[P_PATHLEN];
-	const char	*cf, *kf;
-	struct cert	*c;
-	int		 p;
+	struct cert_bindings	 bind;
+	struct cert_store	 store;
+	const unsigned char	*bound[P_MAXCERTS];
+	char			 dcert[P_PATHLEN], dkey[P_PATHLEN];
+	char			 bfile[P_PATHLEN], err[P_PATHLEN + 256];
+	struct cert		*c;
+	size_t			 nb;
+	int			 p, scanned = 0, rc = -1;
 
+	memset(&store, 0, sizeof(store));
 	if (snprintf(dcert, sizeof(dcert), "%s/%s.crt", conf->cert_dir,
 	    CERT_DEFAULT_NAME) >= (int)sizeof(dcert) ||
 	    snprintf(dkey, sizeof(dkey), "%s/%s.key", conf->cert_dir,
-	    CERT_DEFAULT_NAME) >= (int)sizeof(dkey)) {
-		log_warnx("certificate-dir %s: path too long", conf->cert_dir);
+	    CERT_DEFAULT_NAME) >= (int)sizeof(dkey) ||
+	    snprintf(bfile, sizeof(bfile), "%s/%s", conf->cert_dir,
+	    CERT_BINDINGS) >= (int)sizeof(bfile)) {
+		cert_report("certificate-dir %s: path too long",
+		    conf->cert_dir);
+		return -1;
+	}
+	if (cert_bindings_read(bfile, &bind, err, sizeof(err)) == -1) {
+		cert_report("%s", err);
 		return -1;
 	}
 	for (p = 1; p < PROTO_MAX; p++) {
@@ -94,23 +150,120 @@ cert_load_all(struct postern_conf *conf, struct cert_list *list,
 		if (!conf->protos[p].enabled)
 			continue;
 		if (conf->protos[p].certificate[0] != '\0') {
-			cf = conf->protos[p].certificate;
-			kf = conf->protos[p].key;
+			c = cert_get(list, conf->protos[p].certificate,
+			    conf->protos[p].key);
+		} else if ((nb = cert_bindings_for(&bind, p, bound,
+		    P_MAXCERTS)) > 0) {
+			if (!scanned && cert_store_scan(conf->cert_dir, &store,
+			    err, sizeof(err)) == -1) {
+				cert_report("%s", err);
+				goto done;
+			}
+			scanned = 1;
+			if ((c = cert_load_bound(conf, &store, p, bound, nb)) !=
+			    NULL)
+				TAILQ_INSERT_TAIL(list, c, entry);
 		} else {
-			cf = dcert;
-			kf = dkey;
-			if (access(cf, F_OK) == -1 && errno == ENOENT &&
-			    cert_make_selfsigned(conf->cert_dir, conf->hostname,
-			    cf) == -1)
-				return -1;
+			if (access(dcert, F_OK) == -1 && errno == ENOENT &&
+			    cert_make_default(conf, dcert, dkey) == -1)
+				goto done;
+			c = cert_get(list, dcert, dkey);
 		}
-		if ((c = cert_find(list, cf, kf)) == NULL) {
-			if ((c = cert_load(cf, kf)) == NULL)
-				return -1;
-			TAILQ_INSERT_TAIL(list, c, entry);
-		}
+		if (c == NULL)
+			goto done;
 		pcert[p] = c;
 	}
+	for (p = 1; p < PROTO_MAX; p++)
+		if (pcert[p] != NULL)
+			log_info("%s: certificate %s%s", conf_proto_name(p),
+			    pcert[p]->certfile, pcert[p]->nalt > 0 ?
+			    ", more chosen by SNI" : "");
+	rc = 0;
+done:
+	cert_store_free(&store);
+	cert_bindings_free(&bind);
+	return rc;
+}
+
+/* A protocol's bound certificates: the first, owning the others. */
+static struct cert *
+cert_load_bound(const struct postern_conf *conf, const struct cert_store *st,
+    int proto, const unsigned char **bound, size_t n)
+{
+	struct cert	*head = NULL, *c, **na;
+	char		 fmt[CERT_THUMB_FMTLEN];
+	size_t		 i;
+	int		 idx;
+
+	for (i = 0; i < n; i++) {
+		if ((idx = cert_store_find(st, bound[i])) == -1) {
+			cert_thumb_format(bound[i], CERT_SHA256_LEN, fmt,
+			    sizeof(fmt));
+			cert_report("%s/%s: %s is bound to the certificate "
+			    "with SHA-256 %s, which no readable certificate in "
+			    "%s has", conf->cert_dir, CERT_BINDINGS,
+			    conf_proto_name(proto), fmt, conf->cert_dir);
+			goto fail;
+		}
+		if ((c = cert_load(st->e[idx].certfile, st->e[idx].keyfile)) ==
+		    NULL)
+			goto fail;
+		if (head == NULL) {
+			head = c;
+			continue;
+		}
+		if ((na = reallocarray(head->alt, head->nalt + 1,
+		    sizeof(*head->alt))) == NULL) {
+			cert_report("%s", strerror(errno));
+			cert_release(c);
+			goto fail;
+		}
+		head->alt = na;
+		head->alt[head->nalt++] = c;
+	}
+	if (head == NULL || cert_build_msg(head) == -1)
+		goto fail;
+	return head;
+fail:
+	if (head != NULL)
+		cert_release(head);
+	return NULL;
+}
+
+/*
+ * What MSG_CERT carries for a protocol: a struct cert_rec and the PEM
+ * chain of its default certificate, then of each chosen by SNI.
+ */
+static int
+cert_build_msg(struct cert *c)
+{
+	struct cert_rec	 rec;
+	struct cert	*x;
+	size_t		 i, len = 0, off = 0;
+
+	for (i = 0; i <= c->nalt; i++) {
+		x = i == 0 ? c : c->alt[i - 1];
+		len += sizeof(rec) + x->pemlen;
+	}
+	if (len > MSG_MAXDATA) {
+		cert_report("%s: this certificate and those chosen by SNI with "
+		    "it are too large together (%zu bytes, at most %d)",
+		    c->certfile, len, MSG_MAXDATA);
+		return -1;
+	}
+	if ((c->certmsg = malloc(len)) == NULL) {
+		cert_report("%s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i <= c->nalt; i++) {
+		x = i == 0 ? c : c->alt[i - 1];
+		rec.key_id = x->id;
+		rec.pemlen = x->pemlen;
+		memcpy(c->certmsg + off, &rec, sizeof(rec));
+		memcpy(c->certmsg + off + sizeof(rec), x->pem, x->pemlen);
+		off += sizeof(rec) + x->pemlen;
+	}
+	c->certmsglen = len;
 	return 0;
 }
 
@@ -123,12 +276,15 @@ cert_load(const char *certfile, const char *keyfile)
 	EVP_PKEY	*key = NULL;
 	FILE		*fp = NULL;
 	struct stat	 st;
-	char		*data;
+	struct tm	 tm;
+	char		*data, when[64];
 	long		 len;
 	int		 n = 0;
 
 	if ((in = BIO_new_file(certfile, "r")) == NULL) {
-		ssl_error("cannot read certificate", certfile);
+		cert_report("%s: cannot read certificate: %s", certfile,
+		    strerror(errno));
+		ERR_clear_error();
 		goto fail;
 	}
 	if ((out = BIO_new(BIO_s_mem())) == NULL)
@@ -146,53 +302,57 @@ cert_load(const char *certfile, const char *keyfile)
 	}
 	ERR_clear_error();
 	if (leaf == NULL) {
-		ssl_error("no certificate in file", certfile);
+		cert_report("%s: no PEM certificate in the file", certfile);
 		goto fail;
 	}
 	if (X509_cmp_current_time(X509_get0_notAfter(leaf)) <= 0) {
-		log_warnx("%s: certificate has expired", certfile);
-		fprintf(stderr, "%s: certificate has expired\n", certfile);
+		if (!ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm) ||
+		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+		    &tm) == 0)
+			(void)strlcpy(when, "?", sizeof(when));
+		cert_report("%s: certificate has expired (on %s)", certfile,
+		    when);
 		goto fail;
 	}
 	if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
-		log_warnx("%s: certificate is not valid yet", certfile);
-		fprintf(stderr, "%s: certificate is not valid yet\n", certfile);
+		cert_report("%s: certificate is not valid yet", certfile);
 		goto fail;
 	}
 
 	if ((fp = fopen(keyfile, "r")) == NULL) {
-		log_warn("%s: cannot read key", keyfile);
-		fprintf(stderr, "%s: cannot read key: %s\n", keyfile,
+		cert_report("%s: cannot read key: %s", keyfile,
 		    strerror(errno));
 		goto fail;
 	}
 	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & 077) != 0)
 		log_warnx("%s: key is readable by group or others", keyfile);
 	if ((key = PEM_read_PrivateKey(fp, NULL, NULL, NULL)) == NULL) {
-		ssl_error("cannot parse key", keyfile);
+		cert_report_ssl("cannot parse key", keyfile);
 		goto fail;
 	}
 	if (!X509_check_private_key(leaf, key)) {
-		ssl_error("key does not match the certificate", keyfile);
+		ERR_clear_error();
+		cert_report("%s: key does not match the certificate %s",
+		    keyfile, certfile);
 		goto fail;
 	}
 	if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA &&
 	    EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) {
-		log_warnx("%s: only RSA and EC keys are supported", keyfile);
-		fprintf(stderr, "%s: only RSA and EC keys are supported\n",
-		    keyfile);
+		cert_report("%s: only RSA and EC keys are supported", keyfile);
 		goto fail;
 	}
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto fail;
 	c->id = cert_next_id++;
+	if (cert_next_id == 0)
+		cert_next_id = 1;
 	(void)strlcpy(c->certfile, certfile, sizeof(c->certfile));
 	(void)strlcpy(c->keyfile, keyfile, sizeof(c->keyfile));
 	len = BIO_get_mem_data(out, &data);
 	if (len <= 0 || (size_t)len > MSG_MAXDATA ||
 	    (c->pem = malloc(len)) == NULL) {
-		log_warnx("%s: certificate chain too large", certfile);
+		cert_report("%s: certificate chain too large", certfile);
 		free(c);
 		c = NULL;
 		goto fail;
@@ -201,7 +361,7 @@ cert_load(const char *certfile, const char *keyfile)
 	c->pemlen = len;
 	c->key = key;
 	key = NULL;
-	log_debug("loaded certificate %s", certfile);
+	log_debug("loaded certificate %s (key id %u)", certfile, c->id);
 fail:
 	if (fp != NULL)
 		fclose(fp);
@@ -215,6 +375,12 @@ fail:
 void
 cert_release(struct cert *c)
 {
+	size_t	i;
+
+	for (i = 0; i < c->nalt; i++)
+		cert_release(c->alt[i]);
+	free(c->alt);
+	free(c->certmsg);
 	EVP_PKEY_free(c->key);
 	freezero(c->pem, c->pemlen);
 	free(c);
@@ -231,23 +397,48 @@ cert_free_list(struct cert_list *list)
 	}
 }
 
+/* The key of the certificate key_id names, among those c sent. */
+static EVP_PKEY *
+cert_key(const struct cert *c, uint32_t key_id)
+{
+	size_t	i;
+
+	if (c->id == key_id)
+		return c->key;
+	for (i = 0; i < c->nalt; i++)
+		if (c->alt[i]->id == key_id)
+			return c->alt[i]->key;
+	return NULL;
+}
+
+/* Whether a worker given c may ask for signatures with key_id. */
+int
+cert_has_key(const struct cert *c, uint32_t key_id)
+{
+	return cert_key(c, key_id) != NULL;
+}
+
 /*
- * One private-key operation for a worker's handshake: a raw RSA
- * private encryption (PKCS#1 v1.5 or already padded, as TLS 1.2 and
- * PSS need), or an ECDSA signature of a digest.
+ * One private-key operation for a worker's handshake, with the key of
+ * the certificate req->key_id names among c's: a raw RSA private
+ * encryption (PKCS#1 v1.5 or already padded, as TLS 1.2 and PSS need),
+ * or an ECDSA signature of a digest.
  */
 int
 cert_sign(struct cert *c, const struct key_sign_req *req,
     const unsigned char *in, size_t inlen, unsigned char *out, size_t *outlen)
 {
+	EVP_PKEY	*key;
 	const RSA	*rsa;
 	const EC_KEY	*ec;
 	unsigned int	 siglen;
 	int		 n;
 
+	if ((key = cert_key(c, req->key_id)) == NULL)
+		return -1;
 	switch (req->op) {
 	case KEYOP_RSA_PRIV_ENC:
-		if ((rsa = EVP_PKEY_get0_RSA(c->key)) == NULL)
+		if ((rsa = EVP_PKEY_get0_RSA(key)) == NULL)
 			return -1;
 		if (req->padding != RSA_PKCS1_PADDING &&
 		    req->padding != RSA_NO_PADDING)
@@ -263,7 +454,7 @@ cert_sign(struct cert *c, const struct key_sign_req *req,
 		*outlen = n;
 		return 0;
 	case KEYOP_ECDSA_SIGN:
-		if ((ec = EVP_PKEY_get0_EC_KEY(c->key)) == NULL)
+		if ((ec = EVP_PKEY_get0_EC_KEY(key)) == NULL)
 			return -1;
 		if (inlen > 64 || (size_t)ECDSA_size(ec) > *outlen)
 			return -1;
@@ -279,134 +470,34 @@ cert_sign(struct cert *c, const struct key_sign_req *req,
 	return -1;
 }
 
-static int
-write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
-{
-	char	tmp[P_PATHLEN];
-	int	fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -1;
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode))
-	    == -1)
-		return -1;
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) == -1) {
-		close(fd);
-		(void)unlink(tmp);
-		return -1;
-	}
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		(void)unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-add_ext(X509 *x, int nid, const char *value)
-{
-	X509_EXTENSION	*ext;
-	X509V3_CTX	 ctx;
-	int		 r;
-
-	X509V3_set_ctx_nodb(&ctx);
-	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-	if ((ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL)
-		return -1;
-	r = X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
-	return r ? 0 : -1;
-}
-
 /*
- * Make the default certificate: ECDSA P-256, self-signed, naming the
- * host name and the loopback addresses.  The key is written first,
- * root-only, so a crash cannot leave a certificate without its key.
+ * The default certificate: ECDSA P-256, self-signed, naming the host
+ * name and the loopback addresses.
  */
 static int
-cert_make_selfsigned(const char *dir, const char *hostname,
-    const char *certfile)
+cert_make_default(const struct postern_conf *conf, const char *certfile,
+    const char *keyfile)
 {
-	char		 keyfile[P_PATHLEN], san[P_NAMELEN * 2 + 64], *data;
-	EVP_PKEY	*key = NULL;
-	X509		*x = NULL;
-	X509_NAME	*name;
-	BIO		*b = NULL;
-	unsigned char	 serial[16];
-	BIGNUM		*bn = NULL;
-	long		 len;
-	int		 rc = -1;
+	struct cert_new	n;
+	char		err[P_PATHLEN + 256];
 
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-		log_warn("certificate-dir %s", dir);
-		fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+	if (mkdir(conf->cert_dir, 0755) == -1 && errno != EEXIST) {
+		cert_report("certificate-dir %s: %s", conf->cert_dir,
+		    strerror(errno));
 		return -1;
 	}
-	(void)strlcpy(keyfile, certfile, sizeof(keyfile));
-	if (strlen(keyfile) < 4)
+	memset(&n, 0, sizeof(n));
+	n.certfile = certfile;
+	n.keyfile = keyfile;
+	n.hostname = conf->hostname;
+	n.names = "localhost,127.0.0.1,::1";
+	n.keytype = CERT_KEY_EC256;
+	n.days = CERT_SELFSIGNED_DAYS;
+	if (cert_selfsigned(&n, err, sizeof(err)) == -1) {
+		cert_report("%s", err);
 		return -1;
-	(void)strlcpy(keyfile + strlen(keyfile) - 4, ".key",
-	    sizeof(keyfile) - strlen(keyfile) + 4);
-
-	if ((key = EVP_EC_gen("P-256")) == NULL || (x = X509_new()) == NULL)
-		goto done;
-	if (RAND_bytes(serial, sizeof(serial)) != 1)
-		goto done;
-	serial[0] &= 0x7f;
-	if ((bn = BN_bin2bn(serial, sizeof(serial), NULL)) == NULL ||
-	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL)
-		goto done;
-	if (!X509_set_version(x, 2) ||
-	    X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
-	    X509_gmtime_adj(X509_getm_notAfter(x),
-	    (long)CERT_SELFSIGNED_DAYS * 86400) == NULL ||
-	    !X509_set_pubkey(x, key))
-		goto done;
-	name = X509_get_subject_name(x);
-	if (!X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-	    (const unsigned char *)"postern self-signed", -1, -1, 0) ||
-	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	    (const unsigned char *)hostname, -1, -1, 0) ||
-	    !X509_set_issuer_name(x, name))
-		goto done;
-	(void)snprintf(san, sizeof(san), "DNS:%s%s,IP:127.0.0.1,IP:::1",
-	    hostname, strcmp(hostname, "localhost") ? ",DNS:localhost" : "");
-	if (add_ext(x, NID_basic_constraints, "critical,CA:TRUE") == -1 ||
-	    add_ext(x, NID_subject_key_identifier, "hash") == -1 ||
-	    add_ext(x, NID_ext_key_usage, "serverAuth") == -1 ||
-	    add_ext(x, NID_subject_alt_name, san) == -1)
-		goto done;
-	if (!X509_sign(x, key, EVP_sha256()))
-		goto done;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL ||
-	    !PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL))
-		goto done;
-	len = BIO_get_mem_data(b, &data);
-	if (write_file_atomic(keyfile, data, len, 0600) == -1) {
-		log_warn("%s", keyfile);
-		fprintf(stderr, "%s: %s\n", keyfile, strerror(errno));
-		goto done;
-	}
-	(void)BIO_reset(b);
-	if (!PEM_write_bio_X509(b, x))
-		goto done;
-	len = BIO_get_mem_data(b, &data);
-	if (write_file_atomic(certfile, data, len, 0644) == -1) {
-		log_warn("%s", certfile);
-		fprintf(stderr, "%s: %s\n", certfile, strerror(errno));
-		goto done;
 	}
 	log_info("created self-signed certificate %s for %s", certfile,
-	    hostname);
-	rc = 0;
-done:
-	if (rc == -1 && ERR_peek_error() != 0)
-		ssl_error("cannot make a self-signed certificate", certfile);
-	BN_free(bn);
-	BIO_free(b);
-	X509_free(x);
-	EVP_PKEY_free(key);
-	return rc;
+	    conf->hostname);
+	return 0;
 }

@@ -1,14 +1,18 @@
 /*
- * TLS in the worker.  The certificate chain comes from the master; the
- * private key never does: the worker's key object forwards each
- * signature to the master (RSA_METHOD / EC_KEY_METHOD), one round trip
- * per handshake.  Set up before the chroot, used after it.
+ * TLS in the worker.  The certificate chains come from the master; the
+ * private keys never do: each key object forwards its signatures to the
+ * master (RSA_METHOD / EC_KEY_METHOD) naming the certificate's key id,
+ * one round trip per handshake.  With several certificates for the
+ * protocol, the client's server name (SNI) picks the one whose names
+ * match it, the first being the default.  Set up before the chroot,
+ * used after it.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <sys/types.h>
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,13 +24,21 @@
 #include <openssl/rsa.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "log.h"
 #include "worker.h"
 
 #define TLS_HANDSHAKE_TIMEOUT	60
 
-static int	 keyop(uint32_t, int, const unsigned char *, size_t,
+/* One certificate of the protocol, in the master's order. */
+struct tls_cert {
+	SSL_CTX		*ctx;
+	X509		*leaf;
+	uint32_t	 key_id;
+};
+
+static int	 keyop(uint32_t, uint32_t, int, const unsigned char *, size_t,
 		    unsigned char *, size_t);
 static int	 rsa_priv_enc(int, const unsigned char *, unsigned char *,
 		    RSA *, int);
@@ -36,21 +48,29 @@ static int	 ec_sign(int, const unsigned char *, int, unsigned char *,
 		    unsigned int *, const BIGNUM *, const BIGNUM *, EC_KEY *);
 static ECDSA_SIG *ec_sign_sig(const unsigned char *, int, const BIGNUM *,
 		    const BIGNUM *, EC_KEY *);
-static EVP_PKEY	*proxy_key(X509 *);
+static EVP_PKEY	*proxy_key(X509 *, uint32_t);
+static SSL_CTX	*tls_ctx_new(struct worker *);
+static int	 tls_ctx_cert(struct tls_cert *, const char *, size_t);
+static int	 tls_servername(SSL *, int *, void *);
 static ssize_t	 tls_rd(struct io *, void *, size_t);
 static ssize_t	 tls_wr(struct io *, const void *, size_t);
 static void	 tls_log_error(const char *);
+
+static struct tls_cert	 tls_certs[P_MAXCERTS];
+static size_t		 tls_ncerts;
+static int		 rsa_idx = -1;	/* ex_data: the key id */
+static int		 ec_idx = -1;
 
 static RSA_METHOD	*rsa_meth;
 static EC_KEY_METHOD	*ec_meth;
 
 /*
- * Ask the master for one private-key operation.  Returns the length
- * of the result, or -1.
+ * Ask the master for one private-key operation with the key of the
+ * certificate key_id names.  Returns the length of the result, or -1.
  */
 static int
-keyop(uint32_t op, int padding, const unsigned char *in, size_t inlen,
-    unsigned char *out, size_t outmax)
+keyop(uint32_t key_id, uint32_t op, int padding, const unsigned char *in,
+    size_t inlen, unsigned char *out, size_t outmax)
 {
 	struct key_sign_req	req;
 	struct key_sign_res	res;
@@ -60,6 +80,7 @@ keyop(uint32_t op, int padding, const unsigned char *in, size_t inlen,
 	memset(&req, 0, sizeof(req));
 	req.op = op;
 	req.padding = padding;
+	req.key_id = key_id;
 	if (msg_composev(&worker->chan, MSG_KEY_SIGN_REQ,
 	    worker->init.conn_id, -1, &req, sizeof(req), in, inlen) == -1 ||
 	    msg_flush_all(&worker->chan) == -1)
@@ -84,8 +105,8 @@ rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to,
 {
 	if (flen < 0)
 		return -1;
-	return keyop(KEYOP_RSA_PRIV_ENC, padding, from, flen, to,
-	    RSA_size(rsa));
+	return keyop((uintptr_t)RSA_get_ex_data(rsa, rsa_idx),
+	    KEYOP_RSA_PRIV_ENC, padding, from, flen, to, RSA_size(rsa));
 }
 
 /* RSA key exchange is never offered, so nothing is ever decrypted. */
@@ -104,7 +125,8 @@ ec_sign(int type, const unsigned char *dgst, int dlen, unsigned char *sig,
 
 	if (dlen < 0)
 		return 0;
-	n = keyop(KEYOP_ECDSA_SIGN, 0, dgst, dlen, sig, ECDSA_size(ec));
+	n = keyop((uintptr_t)EC_KEY_get_ex_data(ec, ec_idx), KEYOP_ECDSA_SIGN,
+	    0, dgst, dlen, sig, ECDSA_size(ec));
 	if (n <= 0)
 		return 0;
 	*siglen = n;
@@ -121,15 +143,19 @@ ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv,
 
 	if (dlen < 0)
 		return NULL;
-	n = keyop(KEYOP_ECDSA_SIGN, 0, dgst, dlen, sig, sizeof(sig));
+	n = keyop((uintptr_t)EC_KEY_get_ex_data(ec, ec_idx), KEYOP_ECDSA_SIGN,
+	    0, dgst, dlen, sig, sizeof(sig));
 	if (n <= 0)
 		return NULL;
 	return d2i_ECDSA_SIG(NULL, &p, n);
 }
 
-/* A key object with the certificate's public half and our methods. */
+/*
+ * A key object with the certificate's public half, our methods, and
+ * the key id the master knows the private half by.
+ */
 static EVP_PKEY *
-proxy_key(X509 *leaf)
+proxy_key(X509 *leaf, uint32_t key_id)
 {
 	EVP_PKEY	*pub, *pk;
 	RSA		*rsa;
@@ -148,9 +174,13 @@ proxy_key(X509 *leaf)
 			    !RSA_meth_set_priv_dec(rsa_meth, rsa_priv_dec))
 				goto fail;
 		}
+		if (rsa_idx == -1 && (rsa_idx = RSA_get_ex_new_index(0, NULL,
+		    NULL, NULL, NULL)) == -1)
+			goto fail;
 		if ((rsa = EVP_PKEY_get1_RSA(pub)) == NULL)
 			goto fail;
-		if (!RSA_set_method(rsa, rsa_meth) ||
+		if (!RSA_set_ex_data(rsa, rsa_idx, (void *)(uintptr_t)key_id) ||
+		    !RSA_set_method(rsa, rsa_meth) ||
 		    !EVP_PKEY_assign_RSA(pk, rsa)) {
 			RSA_free(rsa);
 			goto fail;
@@ -164,9 +194,14 @@ proxy_key(X509 *leaf)
 			EC_KEY_METHOD_set_sign(ec_meth, ec_sign, NULL,
 			    ec_sign_sig);
 		}
+		if (ec_idx == -1 && (ec_idx = EC_KEY_get_ex_new_index(0, NULL,
+		    NULL, NULL, NULL)) == -1)
+			goto fail;
 		if ((ec = EVP_PKEY_get1_EC_KEY(pub)) == NULL)
 			goto fail;
-		if (!EC_KEY_set_method(ec, ec_meth) ||
+		if (!EC_KEY_set_ex_data(ec, ec_idx,
+		    (void *)(uintptr_t)key_id) ||
+		    !EC_KEY_set_method(ec, ec_meth) ||
 		    !EVP_PKEY_assign_EC_KEY(pk, ec)) {
 			EC_KEY_free(ec);
 			goto fail;
@@ -190,66 +225,156 @@ tls_log_error(const char *what)
 	}
 }
 
-int
-tls_setup(struct worker *w, const char *pem, size_t pemlen)
+/* A context with the configured versions and ciphers, no certificate. */
+static SSL_CTX *
+tls_ctx_new(struct worker *w)
 {
-	char		 ciphers[P_TEXTLEN + 16];
-	BIO		*b;
-	X509		*x, *leaf = NULL;
-	EVP_PKEY	*pk;
-	int		 ok = 0;
+	char	 ciphers[P_TEXTLEN + 16];
+	SSL_CTX	*ctx;
 
-	if ((w->ctx = SSL_CTX_new(TLS_server_method())) == NULL)
-		goto done;
-	if (!SSL_CTX_set_min_proto_version(w->ctx, w->init.tls_min_version ?
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		return NULL;
+	if (!SSL_CTX_set_min_proto_version(ctx, w->init.tls_min_version ?
 	    (int)w->init.tls_min_version : TLS1_2_VERSION))
-		goto done;
-	SSL_CTX_set_options(w->ctx, SSL_OP_NO_COMPRESSION |
+		goto fail;
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
 	    SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF);
-	SSL_CTX_set_session_cache_mode(w->ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_mode(w->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/* No RSA key exchange: the key could only sign, never decrypt. */
 	(void)snprintf(ciphers, sizeof(ciphers), "%s:!kRSA",
 	    w->init.ciphers[0] ? w->init.ciphers : "HIGH:!aNULL");
-	if (!SSL_CTX_set_cipher_list(w->ctx, ciphers))
-		goto done;
+	if (!SSL_CTX_set_cipher_list(ctx, ciphers))
+		goto fail;
 	if (w->init.ciphersuites[0] &&
-	    !SSL_CTX_set_ciphersuites(w->ctx, w->init.ciphersuites))
-		goto done;
+	    !SSL_CTX_set_ciphersuites(ctx, w->init.ciphersuites))
+		goto fail;
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
 
-	if ((b = BIO_new_mem_buf(pem, (int)pemlen)) == NULL)
-		goto done;
+/* The chain, leaf first, and the proxy key of one certificate. */
+static int
+tls_ctx_cert(struct tls_cert *tc, const char *pem, size_t pemlen)
+{
+	BIO		*b;
+	X509		*x;
+	EVP_PKEY	*pk;
+
+	if (pemlen > INT32_MAX ||
+	    (b = BIO_new_mem_buf(pem, (int)pemlen)) == NULL)
+		return -1;
 	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		if (leaf == NULL) {
-			leaf = x;
-			if (!SSL_CTX_use_certificate(w->ctx, x))
+		if (tc->leaf == NULL) {
+			tc->leaf = x;
+			if (!SSL_CTX_use_certificate(tc->ctx, x))
 				break;
-		} else if (!SSL_CTX_add0_chain_cert(w->ctx, x)) {
+		} else if (!SSL_CTX_add0_chain_cert(tc->ctx, x)) {
 			X509_free(x);
 			break;
 		}
 	}
 	BIO_free(b);
 	ERR_clear_error();
-	if (leaf == NULL || (pk = proxy_key(leaf)) == NULL)
-		goto done;
-	if (!SSL_CTX_use_PrivateKey(w->ctx, pk)) {
+	if (tc->leaf == NULL || (pk = proxy_key(tc->leaf, tc->key_id)) == NULL)
+		return -1;
+	if (!SSL_CTX_use_PrivateKey(tc->ctx, pk)) {
 		EVP_PKEY_free(pk);
-		goto done;
-	}
-	EVP_PKEY_free(pk);
-	ok = 1;
-done:
-	X509_free(leaf);
-	if (!ok) {
-		tls_log_error("TLS setup");
-		SSL_CTX_free(w->ctx);
-		w->ctx = NULL;
 		return -1;
 	}
+	EVP_PKEY_free(pk);
 	return 0;
+}
+
+/*
+ * The master's MSG_CERT: one struct cert_rec and PEM chain per
+ * certificate of the protocol.  The first becomes w->ctx; with more,
+ * the SNI callback moves a handshake to the one its name matches.
+ */
+int
+tls_setup(struct worker *w, const char *data, size_t len)
+{
+	struct cert_rec	 rec;
+	struct tls_cert	*tc;
+	size_t		 off = 0, i;
+
+	while (off < len) {
+		if (tls_ncerts == P_MAXCERTS || len - off < sizeof(rec)) {
+			log_warnx("id=%u: malformed certificate message",
+			    w->init.conn_id);
+			goto fail;
+		}
+		memcpy(&rec, data + off, sizeof(rec));
+		off += sizeof(rec);
+		if (rec.pemlen == 0 || rec.pemlen > len - off ||
+		    rec.key_id == 0) {
+			log_warnx("id=%u: malformed certificate message",
+			    w->init.conn_id);
+			goto fail;
+		}
+		tc = &tls_certs[tls_ncerts++];
+		tc->key_id = rec.key_id;
+		if ((tc->ctx = tls_ctx_new(w)) == NULL ||
+		    tls_ctx_cert(tc, data + off, rec.pemlen) == -1)
+			goto fail;
+		off += rec.pemlen;
+	}
+	if (tls_ncerts == 0)
+		goto fail;
+	w->ctx = tls_certs[0].ctx;
+	if (tls_ncerts > 1)
+		SSL_CTX_set_tlsext_servername_callback(w->ctx, tls_servername);
+	return 0;
+fail:
+	tls_log_error("TLS setup");
+	for (i = 0; i < tls_ncerts; i++) {
+		SSL_CTX_free(tls_certs[i].ctx);
+		X509_free(tls_certs[i].leaf);
+	}
+	memset(tls_certs, 0, sizeof(tls_certs));
+	tls_ncerts = 0;
+	w->ctx = NULL;
+	return -1;
+}
+
+/*
+ * The client named a server: use the first certificate whose names
+ * match it (subjectAltName DNS names, or the CN without any, a wildcard
+ * only as the whole left-most label, per RFC 6125).  A name none
+ * matches gets the default.
+ */
+static int
+tls_servername(SSL *ssl, int *alert, void *arg)
+{
+	const char	*name;
+	char		 safe[P_NAMELEN];
+	size_t		 i;
+
+	if ((name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) ==
+	    NULL)
+		return SSL_TLSEXT_ERR_OK;
+	for (i = 0; i < tls_ncerts; i++) {
+		if (X509_check_host(tls_certs[i].leaf, name, 0,
+		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) != 1)
+			continue;
+		if (i > 0 && SSL_set_SSL_CTX(ssl, tls_certs[i].ctx) == NULL) {
+			*alert = SSL_AD_INTERNAL_ERROR;
+			return SSL_TLSEXT_ERR_ALERT_FATAL;
+		}
+		log_debug("id=%u: server name \"%s\": certificate %zu",
+		    worker->init.conn_id, log_safe(name, safe, sizeof(safe)),
+		    i + 1);
+		return SSL_TLSEXT_ERR_OK;
+	}
+	ERR_clear_error();
+	log_debug("id=%u: server name \"%s\" matches no certificate: the "
+	    "default", worker->init.conn_id, log_safe(name, safe,
+	    sizeof(safe)));
+	return SSL_TLSEXT_ERR_OK;
 }
 
 static ssize_t
