@@ -1,12 +1,12 @@
 /*
  * Internal interfaces of postern-auth, the one process that sees
- * passwords.  SASL mechanisms (mech.c), the passwd-file backend
- * (passwdfile.c), PAM (pam.c), the backend chain (backend.c), the
- * failure delay tables (delay.c) and the access policy (policy.c) are
- * plain functions that tests call directly; verify.c runs the backend
- * chain in a child per request and request.c drives each request from
- * the master's messages to its one final answer, both on the libevent
- * loop of postern-auth.c.
+ * passwords.  SASL mechanisms (mech.c, gssapi.c), the passwd-file
+ * backend (passwdfile.c), PAM (pam.c), the backend chain (backend.c),
+ * the failure delay tables (delay.c), the access rules (access.c) and
+ * the policy (policy.c) are plain functions that tests call directly;
+ * verify.c runs the backend chain in a child per request and request.c
+ * drives each request from the master's messages to its one final
+ * answer, both on the libevent loop of postern-auth.c.
  */
 #ifndef POSTERN_AUTH_H
 #define POSTERN_AUTH_H
@@ -42,6 +42,7 @@ struct mech {
 #define MECH_CLEARTEXT	0x1		/* the password crosses the wire */
 	enum mech_status (*step)(struct mech_state *, const unsigned char *,
 			    size_t, int);
+	void		(*clear)(struct mech_state *);	/* may be NULL */
 };
 
 struct mech_state {
@@ -49,10 +50,19 @@ struct mech_state {
 	int		 step;
 	char		 user[P_NAMELEN];
 	char		 pass[MECH_MAXMSG + 1];
+	/*
+	 * The mechanism proved the identity itself (GSSAPI): there is no
+	 * password, the backends only look the user up.
+	 */
+	int		 proven;
 	const char	*challenge;	/* valid after MECH_CHALLENGE */
 	size_t		 challenge_len;
 	uint32_t	 fail_code;	/* AUTH_FAIL_*, after MECH_FAIL */
 	const char	*fail_reason;
+	char		 fail_text[P_TEXTLEN];	/* fail_reason may point here */
+	const struct auth_config *conf;	/* set by the caller after init */
+	uint32_t	 proto;		/* PROTO_*, likewise */
+	void		*priv;		/* the mechanism's own state */
 };
 
 const struct mech *mech_find(const char *);
@@ -61,6 +71,22 @@ enum mech_status mech_step(struct mech_state *, const void *, size_t, int);
 void	 mech_clear(struct mech_state *);
 int	 mech_plain_parse(const unsigned char *, size_t, char *, size_t,
 	    char *, size_t, uint32_t *, const char **);
+
+/* ---- gssapi.c: the GSSAPI mechanism (RFC 4752) ------------------------ */
+
+#define GSSAPI_LAYER_NONE	0x01	/* RFC 4752 3.3: no security layer */
+
+enum mech_status gssapi_step(struct mech_state *, const unsigned char *,
+	    size_t, int);
+void	 gssapi_clear(struct mech_state *);
+void	 gssapi_config(const struct auth_config *);
+void	 gssapi_shutdown(void);
+int	 gssapi_map_principal(const char *, char *, size_t, char *,
+	    size_t);
+int	 gssapi_parse_reply(const unsigned char *, size_t, char *, size_t,
+	    const char **);
+int	 gssapi_authzid_ok(const char *, const char *, const char *);
+const char *gssapi_service(const struct auth_config *, uint32_t);
 
 /* ---- verification results (backends -> request) ---------------------- */
 
@@ -94,12 +120,16 @@ size_t		 pwfile_nbad(const struct pwfile *);
 const char	*pwfile_dummy(const struct pwfile *);
 void		 pwfile_verify(struct pwfile *, const char *, const char *,
 		    struct verify_result *);
+void		 pwfile_lookup(struct pwfile *, const char *,
+		    struct verify_result *);
 int		 pwfile_check(const char *, const char *);
 
 /* ---- pam.c ------------------------------------------------------------- */
 
 void	 authpam_verify(const char *, const char *, const char *,
 	    const char *, struct verify_result *);
+void	 authpam_lookup(const char *, const char *, const char *,
+	    struct verify_result *);
 
 /* ---- backend.c: the configured chain ---------------------------------- */
 
@@ -107,6 +137,8 @@ void	 backend_prepare(const struct auth_config *);
 void	 backend_prune(const struct auth_config *);
 void	 backend_verify(const struct auth_config *, const char *,
 	    const char *, const char *, struct verify_result *);
+void	 backend_lookup(const struct auth_config *, const char *,
+	    const char *, struct verify_result *);
 void	 backend_groups(const char *, uint32_t, struct verify_result *);
 
 /* ---- delay.c: growing delay after failures ---------------------------- */
@@ -126,11 +158,20 @@ uint32_t	 delay_ms(uint32_t, uint32_t, unsigned int);
 void		 delay_addrkey(const char *, char *, size_t);
 void		 delay_userkey(const char *, char *, size_t);
 
+/* ---- access.c: the access rules file, as postern-auth applies it ------ */
+
+void	 access_refresh(const char *);
+uint32_t access_check(const char *, uint32_t, const struct auth_identity *,
+	    const uint32_t *, char *, size_t);
+void	 access_shutdown(void);
+
 /* ---- policy.c ---------------------------------------------------------- */
 
 int	 policy_login_type(uint32_t, int, int, int);
 uint32_t policy_identity(const struct auth_config *, uint32_t,
 	    struct auth_identity *, const char **);
+void	 policy_access(const struct auth_config *, uint32_t,
+	    struct verify_result *);
 
 /* ---- verify.c: the backend chain in a child per request --------------- */
 
@@ -143,6 +184,8 @@ struct verify_job {
 	char			 user[P_NAMELEN];
 	char			 pass[MECH_MAXMSG + 1];
 	char			 rhost[P_ADDRLEN];
+	uint32_t		 proto;		/* PROTO_*, for the rules */
+	int			 lookup;	/* no password: look up only */
 	pid_t			 pid;		/* -1: queued or done */
 	int			 fd;		/* the child's answer */
 	int			 queued;

@@ -4,7 +4,8 @@
  * password in a passwd-file does not fall through to PAM; an unknown
  * name does).  backend_prepare() runs in the main process and keeps
  * the parsed passwd-files current; backend_verify() blocks for as long
- * as crypt or PAM take and runs in the verify child.
+ * as crypt or PAM take and runs in the verify child, as does
+ * backend_lookup(), its form without a password for GSSAPI.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -166,6 +167,53 @@ backend_verify(const struct auth_config *conf, const char *user,
 			break;
 		case AUTH_BACKEND_PAM:
 			authpam_verify(b->arg, user, pass, rhost, r);
+			break;
+		default:
+			memset(r, 0, sizeof(*r));
+			verify_set(r, VERIFY_FAIL, AUTH_FAIL_TEMP,
+			    "unknown backend type %u", b->type);
+			break;
+		}
+		if (r->status != VERIFY_UNKNOWN)
+			return;
+	}
+	memset(r, 0, sizeof(*r));
+	verify_set(r, VERIFY_UNKNOWN, 0, "unknown user");
+}
+
+/*
+ * The identity of a user whose credentials a mechanism proved by itself
+ * (GSSAPI): the same chain, without a password.  The passwd-file must
+ * list the user (a locked entry is refused); PAM must know the user as
+ * a system account that its account management accepts.
+ */
+void
+backend_lookup(const struct auth_config *conf, const char *user,
+    const char *rhost, struct verify_result *r)
+{
+	const struct auth_backend	*b;
+	struct pwfile			*pf;
+	struct passwd			*pw;
+	uint32_t			 i;
+
+	for (i = 0; i < conf->nbackends; i++) {
+		b = &conf->backends[i];
+		switch (b->type) {
+		case AUTH_BACKEND_PASSWD:
+			if ((pf = backend_file(b->arg, 0)) == NULL) {
+				memset(r, 0, sizeof(*r));
+				verify_set(r, VERIFY_UNKNOWN, 0,
+				    "passwd-file not loaded");
+				break;
+			}
+			pwfile_lookup(pf, user, r);
+			if (r->status == VERIFY_OK &&
+			    (pw = getpwnam(r->id.user)) != NULL &&
+			    pw->pw_uid == r->id.uid)
+				backend_groups(r->id.user, r->id.gid, r);
+			break;
+		case AUTH_BACKEND_PAM:
+			authpam_lookup(b->arg, user, rhost, r);
 			break;
 		default:
 			memset(r, 0, sizeof(*r));

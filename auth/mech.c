@@ -1,10 +1,11 @@
 /*
- * SASL mechanisms of postern-auth: PLAIN (RFC 4616) and LOGIN, each a
- * small state machine fed raw client responses (the worker does the
- * base64).  A mechanism ends with a user name and a password for the
- * backends, a challenge to relay, or a failure code.  POP3 USER/PASS
- * and IMAP LOGIN reach here already in PLAIN form (via_command).  New
- * mechanisms are one more row in the table.
+ * SASL mechanisms of postern-auth: PLAIN (RFC 4616), LOGIN and GSSAPI
+ * (RFC 4752, in gssapi.c), each a small state machine fed raw client
+ * responses (the worker does the base64).  A mechanism ends with a
+ * user name and a password for the backends (or, for GSSAPI, a user
+ * name it proved itself), a challenge to relay, or a failure code.
+ * POP3 USER/PASS and IMAP LOGIN reach here already in PLAIN form
+ * (via_command).  New mechanisms are one more row in the table.
  */
 #include <sys/types.h>
 
@@ -24,13 +25,14 @@ static int		mech_username_ok(const char *, size_t,
 			    const char **);
 
 static const struct mech mechs[] = {
-	{ "LOGIN",	MECH_CLEARTEXT,	mech_login },
-	{ "PLAIN",	MECH_CLEARTEXT,	mech_plain },
+	{ "GSSAPI",	0,		gssapi_step,	gssapi_clear },
+	{ "LOGIN",	MECH_CLEARTEXT,	mech_login,	NULL },
+	{ "PLAIN",	MECH_CLEARTEXT,	mech_plain,	NULL },
 };
 
 /* The command form (USER/PASS, IMAP LOGIN) arrives as a PLAIN message. */
 static const struct mech mech_command = {
-	"PLAIN",	MECH_CLEARTEXT,	mech_plain
+	"PLAIN",	MECH_CLEARTEXT,	mech_plain,	NULL
 };
 
 const struct mech *
@@ -61,8 +63,11 @@ mech_init(struct mech_state *ms, const char *name, int via_command)
 
 /*
  * Feed one client response; have_data is 0 only for a start without
- * an initial response.  The state owns no memory: mech_clear() wipes
- * the password it may hold.
+ * an initial response.  mech_clear() wipes the password the state may
+ * hold and frees what the mechanism keeps (a GSSAPI context); it may
+ * be called more than once.  Mechanisms that need the configuration
+ * find it in ms->conf and ms->proto, which the caller sets after
+ * mech_init().
  */
 enum mech_status
 mech_step(struct mech_state *ms, const void *data, size_t len, int have_data)
@@ -76,6 +81,8 @@ void
 mech_clear(struct mech_state *ms)
 {
 	explicit_bzero(ms->pass, sizeof(ms->pass));
+	if (ms->mech != NULL && ms->mech->clear != NULL)
+		ms->mech->clear(ms);
 }
 
 static enum mech_status

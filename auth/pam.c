@@ -6,7 +6,8 @@
  * and Debian's common-auth answers an unknown name like a wrong
  * password, which would stop the chain from reaching a passwd-file.
  * PAM's own failure delay is turned off; postern-auth delays failed
- * answers itself without holding a child.
+ * answers itself without holding a child.  A GSSAPI login, which has
+ * no password, runs account management alone (authpam_lookup).
  */
 #include <sys/types.h>
 
@@ -28,6 +29,8 @@ static int	authpam_conv(int, const struct pam_message **,
 		    struct pam_response **, void *);
 static void	authpam_nodelay(int, unsigned int, void *);
 static void	authpam_fail(struct verify_result *, const char *, int);
+static void	authpam_identity(pam_handle_t *, const char *,
+		    struct verify_result *);
 
 /*
  * Answer every hidden prompt with the password and every visible one
@@ -119,9 +122,6 @@ authpam_verify(const char *service, const char *user, const char *pass,
 	struct authpam_creds	 c = { user, pass };
 	struct pam_conv		 conv = { authpam_conv, &c };
 	pam_handle_t		*ph = NULL;
-	struct passwd		*pw;
-	const void		*item = NULL;
-	char			 name[P_NAMELEN];
 	int			 rv, known;
 
 	memset(r, 0, sizeof(*r));
@@ -152,6 +152,18 @@ authpam_verify(const char *service, const char *user, const char *pass,
 		authpam_fail(r, "pam_acct_mgmt", rv);
 		goto done;
 	}
+	authpam_identity(ph, user, r);
+done:
+	pam_end(ph, rv);
+}
+
+/* After PAM said yes: the system account of the (mapped) user. */
+static void
+authpam_identity(pam_handle_t *ph, const char *user, struct verify_result *r)
+{
+	struct passwd	*pw;
+	const void	*item = NULL;
+	char		 name[P_NAMELEN];
 
 	/* A module may have mapped the name (case, realm). */
 	if (pam_get_item(ph, PAM_USER, &item) != PAM_SUCCESS || item == NULL)
@@ -159,28 +171,64 @@ authpam_verify(const char *service, const char *user, const char *pass,
 	if (strlcpy(name, item, sizeof(name)) >= sizeof(name)) {
 		verify_set(r, VERIFY_FAIL, AUTH_FAIL_TEMP,
 		    "PAM user name too long");
-		goto done;
+		return;
 	}
 	if ((pw = getpwnam(name)) == NULL) {
 		verify_set(r, VERIFY_FAIL, AUTH_FAIL_DENIED,
 		    "no system account for the PAM user");
-		goto done;
+		return;
 	}
 	if (strlcpy(r->id.home, pw->pw_dir, sizeof(r->id.home)) >=
 	    sizeof(r->id.home)) {
 		verify_set(r, VERIFY_FAIL, AUTH_FAIL_TEMP, "home too long");
-		goto done;
+		return;
 	}
 	if (strlcpy(r->id.user, pw->pw_name, sizeof(r->id.user)) >=
 	    sizeof(r->id.user)) {
 		verify_set(r, VERIFY_FAIL, AUTH_FAIL_TEMP,
 		    "PAM user name too long");
-		goto done;
+		return;
 	}
 	verify_set(r, VERIFY_OK, 0, "%s", "");
 	r->id.uid = pw->pw_uid;
 	r->id.gid = pw->pw_gid;
 	backend_groups(r->id.user, r->id.gid, r);
+}
+
+/*
+ * A user GSSAPI authenticated: no password to check, but the account
+ * must exist and PAM's account management (expiry, locks, access
+ * modules) must accept it, as sshd does for its key logins.
+ */
+void
+authpam_lookup(const char *service, const char *user, const char *rhost,
+    struct verify_result *r)
+{
+	struct authpam_creds	 c = { user, "" };
+	struct pam_conv		 conv = { authpam_conv, &c };
+	pam_handle_t		*ph = NULL;
+	int			 rv;
+
+	memset(r, 0, sizeof(*r));
+	(void)strlcpy(r->backend, "pam", sizeof(r->backend));
+	if (getpwnam(user) == NULL) {
+		verify_set(r, VERIFY_UNKNOWN, 0, "unknown user");
+		return;
+	}
+	if ((rv = pam_start(service, user, &conv, &ph)) != PAM_SUCCESS) {
+		authpam_fail(r, "pam_start", rv);
+		return;
+	}
+	if ((rv = pam_set_item(ph, PAM_RHOST, rhost)) != PAM_SUCCESS) {
+		authpam_fail(r, "pam_set_item", rv);
+		goto done;
+	}
+	rv = pam_acct_mgmt(ph, PAM_SILENT);
+	if (rv != PAM_SUCCESS) {
+		authpam_fail(r, "pam_acct_mgmt", rv);
+		goto done;
+	}
+	authpam_identity(ph, user, r);
 done:
 	pam_end(ph, rv);
 }

@@ -90,6 +90,7 @@ static int	pw_extra(char *, char **, char *, size_t);
 static int	pw_parse(char *, struct pw_entry **, char *, size_t);
 static int	pw_load(struct pwfile *);
 static void	pw_choose_dummy(struct pwfile *);
+static void	pw_identity(const struct pw_entry *, struct verify_result *);
 
 RB_GENERATE_STATIC(pw_tree, pw_entry, node, pw_cmp)
 
@@ -576,6 +577,13 @@ pwfile_verify(struct pwfile *pf, const char *user, const char *pass,
 		    "wrong password");
 		return;
 	}
+	pw_identity(e, r);
+}
+
+/* An entry's identity, into a VERIFY_OK result. */
+static void
+pw_identity(const struct pw_entry *e, struct verify_result *r)
+{
 	verify_set(r, VERIFY_OK, 0, "%s", "");
 	(void)strlcpy(r->id.user, e->name, sizeof(r->id.user));
 	r->id.uid = e->uid;
@@ -585,4 +593,29 @@ pwfile_verify(struct pwfile *pf, const char *user, const char *pass,
 		(void)strlcpy(r->id.mail, e->mail, sizeof(r->id.mail));
 	r->id.ngroups = 1;
 	r->gids[0] = e->gid;
+}
+
+/*
+ * The entry of a user a mechanism authenticated without a password
+ * (GSSAPI): VERIFY_UNKNOWN, VERIFY_FAIL for a locked entry, or
+ * VERIFY_OK with the identity as pwfile_verify() gives it.
+ */
+void
+pwfile_lookup(struct pwfile *pf, const char *user, struct verify_result *r)
+{
+	struct pw_entry	 key, *e;
+
+	memset(r, 0, sizeof(*r));
+	(void)strlcpy(r->backend, "passwd-file", sizeof(r->backend));
+	key.name = (char *)user;
+	if ((e = RB_FIND(pw_tree, &pf->users, &key)) == NULL) {
+		verify_set(r, VERIFY_UNKNOWN, 0, "unknown user");
+		return;
+	}
+	if (pw_locked(e->hash)) {
+		verify_set(r, VERIFY_FAIL, AUTH_FAIL_CREDENTIALS,
+		    "account locked");
+		return;
+	}
+	pw_identity(e, r);
 }

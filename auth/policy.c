@@ -2,9 +2,10 @@
  * postern-auth's access policy, in one place: which login types allow
  * cleartext credentials on which connections, and which verified
  * identities may log in at all (never root, never a system account
- * below first-valid-uid).  Applied after the password check and before
- * the master hears of the login.  Per-user and per-group access rules
- * belong here too.
+ * below first-valid-uid, and only to the protocols the access rules
+ * allow them).  Applied after the password check, in the verify child
+ * (policy_access) and again in the main process (policy_identity),
+ * before the master hears of the login.
  */
 #include <sys/types.h>
 
@@ -65,4 +66,34 @@ policy_identity(const struct auth_config *conf, uint32_t proto,
 	}
 	*reason = NULL;
 	return 0;
+}
+
+/*
+ * In the verify child, on an identity a backend confirmed: root and
+ * system accounts are refused whatever the rules say, then the access
+ * rules decide.  A refusal turns r into VERIFY_FAIL with
+ * AUTH_FAIL_DENIED, which the client cannot tell from a wrong password
+ * (same answer, same delay).
+ */
+void
+policy_access(const struct auth_config *conf, uint32_t proto,
+    struct verify_result *r)
+{
+	char	why[P_TEXTLEN];
+
+	if (r->status != VERIFY_OK)
+		return;
+	if (r->id.uid == 0) {
+		verify_set(r, VERIFY_FAIL, AUTH_FAIL_DENIED,
+		    "root may not log in");
+		return;
+	}
+	if (r->id.uid < conf->first_valid_uid) {
+		verify_set(r, VERIFY_FAIL, AUTH_FAIL_DENIED,
+		    "system account");
+		return;
+	}
+	if (access_check(conf->access_file, proto, &r->id, r->gids, why,
+	    sizeof(why)) != 0)
+		verify_set(r, VERIFY_FAIL, AUTH_FAIL_DENIED, "%s", why);
 }

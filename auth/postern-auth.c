@@ -201,8 +201,13 @@ master_config(struct msg *m)
 	if (msg_payload(m, &c, sizeof(c)) == -1)
 		fatalx("MSG_AUTH_CONFIG: %zu bytes", m->len);
 	if (!msg_strfield_ok(c.mail_location, sizeof(c.mail_location)) ||
-	    !msg_strfield_ok(c.access_file, sizeof(c.access_file)))
+	    !msg_strfield_ok(c.access_file, sizeof(c.access_file)) ||
+	    !msg_strfield_ok(c.gssapi_keytab, sizeof(c.gssapi_keytab)))
 		fatalx("MSG_AUTH_CONFIG: unterminated string");
+	for (i = 0; i < PROTO_MAX; i++)
+		if (!msg_strfield_ok(c.gssapi_service[i],
+		    sizeof(c.gssapi_service[i])))
+			fatalx("MSG_AUTH_CONFIG: unterminated service name");
 	if (c.nbackends > AUTH_MAXBACKENDS)
 		fatalx("MSG_AUTH_CONFIG: %u backends", c.nbackends);
 	for (i = 0; i < c.nbackends; i++) {
@@ -219,8 +224,10 @@ master_config(struct msg *m)
 	}
 	request_config(&c);
 	log_debug("configured: %u backends, first valid uid %u, "
-	    "failure delay %u ms up to %u ms", c.nbackends,
-	    c.first_valid_uid, c.failure_delay_ms, c.failure_delay_max_ms);
+	    "failure delay %u ms up to %u ms, access file %s, GSSAPI %s",
+	    c.nbackends, c.first_valid_uid, c.failure_delay_ms,
+	    c.failure_delay_max_ms, c.access_file,
+	    c.gssapi_keytab[0] != '\0' ? c.gssapi_keytab : "off");
 }
 
 static void

@@ -1,7 +1,8 @@
 /*
  * postern-auth's requests: one per login attempt the master relays,
  * keyed by the master's connection id.  A request runs its SASL
- * mechanism over MSG_AREQ_START/CONT, has the password checked by a
+ * mechanism over MSG_AREQ_START/CONT, has the password checked (or,
+ * after GSSAPI, the user looked up) and the access rules applied by a
  * verify child, applies the policy, and sends exactly one final answer
  * (OK or FAIL), a failure only after the delay the recent failures of
  * that address and that user name call for.  An abort ends a request
@@ -110,6 +111,8 @@ request_config(const struct auth_config *c)
 	req_conf = ac;
 	backend_prune(c);
 	backend_prepare(c);
+	access_refresh(c->access_file);
+	gssapi_config(c);
 }
 
 int
@@ -192,6 +195,8 @@ request_start(uint32_t id, const struct areq_start *st, const void *ir,
 		request_fail(r, AUTH_FAIL_MECH, "unsupported mechanism");
 		return;
 	}
+	r->ms.conf = &r->conf->c;
+	r->ms.proto = st->proto;
 	cleartext = (r->ms.mech->flags & MECH_CLEARTEXT) != 0;
 	if (!policy_login_type(st->login_type, st->secured,
 	    st->via_command, cleartext)) {
@@ -245,6 +250,8 @@ request_shutdown(void)
 	delay_free(req_delay_addr);
 	delay_free(req_delay_user);
 	req_delay_addr = req_delay_user = NULL;
+	gssapi_shutdown();
+	access_shutdown();
 }
 
 static void
@@ -272,6 +279,8 @@ request_verify(struct areq *r)
 
 	r->state = AREQ_VERIFY;
 	j->conf = &r->conf->c;
+	j->proto = r->start.proto;
+	j->lookup = r->ms.proven;
 	(void)strlcpy(j->user, r->ms.user, sizeof(j->user));
 	memcpy(j->pass, r->ms.pass, sizeof(j->pass));
 	mech_clear(&r->ms);

@@ -2,9 +2,11 @@
  * postern-auth runs each password check in a child of its own: crypt
  * with a costly hash, or a PAM module waiting on a directory server,
  * must not stall the other logins.  The child runs the backend chain
- * and writes one struct verify_result to a pipe; the main loop reads
- * it, with a time limit.  At most VERIFY_MAXCHILDREN run at once, the
- * rest wait in order.  A cancelled job's child is killed.
+ * (or, for a GSSAPI login, only its lookup), then the access policy
+ * with its group lookups, and writes one struct verify_result to a
+ * pipe; the main loop reads it, with a time limit.  At most
+ * VERIFY_MAXCHILDREN run at once, the rest wait in order.  A cancelled
+ * job's child is killed.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -56,9 +58,11 @@ verify_init(struct event_base *base, int closefd)
 }
 
 /*
- * Check j->user and j->pass against j->conf's backends; j->done(j,
- * j->arg) is called later, from the event loop, with j->res.  The
- * password is wiped from j once the child has its copy.
+ * Check j->user and j->pass against j->conf's backends (with
+ * j->lookup, only look j->user up), then the access policy for
+ * j->proto; j->done(j, j->arg) is called later, from the event loop,
+ * with j->res.  The password is wiped from j once the child has its
+ * copy.
  */
 void
 verify_submit(struct verify_job *j)
@@ -119,7 +123,9 @@ verify_spawn(struct verify_job *j)
 	if ((j->ev_timeout = evtimer_new(verify_base, verify_timeout,
 	    j)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
+	/* The child decides with the files as they are now. */
 	backend_prepare(j->conf);
+	access_refresh(j->conf->access_file);
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		log_warn("%s: pipe", __func__);
 		verify_temp(j, "cannot start the verifier");
@@ -169,8 +175,12 @@ verify_child(struct verify_job *j, int fd)
 	setproctitle("verify");
 
 	memset(&r, 0, sizeof(r));
-	backend_verify(j->conf, j->user, j->pass, j->rhost, &r);
+	if (j->lookup)
+		backend_lookup(j->conf, j->user, j->rhost, &r);
+	else
+		backend_verify(j->conf, j->user, j->pass, j->rhost, &r);
 	explicit_bzero(j->pass, sizeof(j->pass));
+	policy_access(j->conf, j->proto, &r);
 	while (off < sizeof(r)) {
 		if ((n = write(fd, p + off, sizeof(r) - off)) == -1) {
 			if (errno == EINTR)

@@ -43,6 +43,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ { "kick" }, 1, 1, "kick user|id", NULL },
 	{ { "log", "verbose" }, 0, 0, "log verbose", NULL },
 	{ { "log", "brief" }, 0, 0, "log brief", NULL },
+	{ { "access" }, 1, 66, "access show [user] | access user|group name "
+	    "protocol on|off ... | access default protocol on|off ...",
+	    ctl_access },
+	{ { "cert" }, 1, 16, "cert list | import | new | use ...", ctl_cert },
 };
 
 static __attribute__((__noreturn__)) void usage(void);

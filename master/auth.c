@@ -70,6 +70,12 @@ auth_send_config(void)
 	ac.nbackends = conf->nbackends;
 	for (i = 0; i < conf->nbackends && i < AUTH_MAXBACKENDS; i++)
 		ac.backends[i] = conf->backends[i];
+	(void)strlcpy(ac.gssapi_keytab, conf->gssapi_keytab,
+	    sizeof(ac.gssapi_keytab));
+	for (i = 1; i < PROTO_MAX; i++)
+		(void)strlcpy(ac.gssapi_service[i],
+		    conf->protos[i].gssapi_service,
+		    sizeof(ac.gssapi_service[i]));
 	(void)auth_send(MSG_AUTH_CONFIG, 0, &ac, sizeof(ac), NULL, 0);
 }
 

@@ -40,11 +40,11 @@
  */
 static const struct conf_proto_info protocols[] = {
 	{ PROTO_POP3, "pop3", 110, 995, 10 * 60, 10 * 60,
-	    "RFC 1939 section 3", 1 },
+	    "RFC 1939 section 3", 1, "pop" },		/* RFC 5034 */
 	{ PROTO_IMAP, "imap", 143, 993, 30 * 60, 30 * 60,
-	    "RFC 3501 section 5.4", 0 },
+	    "RFC 3501 section 5.4", 0, "imap" },	/* RFC 3501 */
 	{ PROTO_SUBMISSION, "submission", 587, 465, 5 * 60, 0,
-	    NULL, 0 },
+	    NULL, 0, "smtp" },				/* RFC 4954 */
 };
 
 static void	 init_proto(struct proto_conf *, int);
@@ -112,8 +112,11 @@ init_proto(struct proto_conf *pc, int proto)
 	pc->pop3_expire = -1;
 	pc->pop3_login_delay = -1;
 	/* The global idle-timeout is unset: each protocol has its own. */
-	if ((pi = conf_proto_info(proto)) != NULL)
+	if ((pi = conf_proto_info(proto)) != NULL) {
 		pc->idle_timeout = pi->idle_timeout;
+		(void)strlcpy(pc->gssapi_service, pi->gssapi_service,
+		    sizeof(pc->gssapi_service));
+	}
 }
 
 /*
@@ -420,6 +423,8 @@ print_proto(const struct proto_conf *pc, FILE *fp, const char *in)
 		fputc('\n', fp);
 	} else
 		fprintf(fp, "%s# certificate: the self-signed default\n", in);
+	if (pc->proto != 0)
+		print_str(fp, in, "gssapi-service", pc->gssapi_service);
 	if (pc->proto == PROTO_POP3) {
 		if (pc->pop3_expire == -1)
 			fprintf(fp, "%sexpire never\n", in);
@@ -446,6 +451,10 @@ print_global(const struct postern_conf *conf, FILE *fp)
 	print_str(fp, "", "libexec-dir", conf->libexec_dir);
 	print_str(fp, "", "certificate-dir", conf->cert_dir);
 	print_str(fp, "", "access-file", conf->access_file);
+	if (conf->gssapi_keytab[0] != '\0')
+		print_str(fp, "", "gssapi-keytab", conf->gssapi_keytab);
+	else
+		fprintf(fp, "# gssapi-keytab: none, GSSAPI is off\n");
 	print_str(fp, "", "hostname", conf->hostname);
 	fprintf(fp, "first-valid-uid %d\n", conf->first_valid_uid);
 	print_str(fp, "", "mail-location", conf->mail_location);

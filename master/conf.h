@@ -74,6 +74,7 @@ struct proto_conf {
 	char			 key[P_PATHLEN];
 	int			 pop3_expire;		/* days; -1 never */
 	int			 pop3_login_delay;	/* seconds; -1 none */
+	char			 gssapi_service[P_MECHLEN]; /* RFC 4752 */
 };
 
 struct postern_conf {
@@ -85,6 +86,7 @@ struct postern_conf {
 	char			 control_socket[P_PATHLEN];
 	char			 libexec_dir[P_PATHLEN];
 	char			 access_file[P_PATHLEN];
+	char			 gssapi_keytab[P_PATHLEN];	/* "": off */
 	char			 mail_location[P_PATHLEN];
 	char			 hostname[P_NAMELEN];
 	int			 first_valid_uid;
@@ -111,6 +113,7 @@ struct conf_proto_info {
 	int		 idle_min;	/* floor from its RFC; 0: none */
 	const char	*idle_rfc;	/* where the floor comes from */
 	int		 served;	/* enabled when no block is given */
+	const char	*gssapi_service; /* its SASL service name */
 };
 
 #define CONF_TIMELEN	16	/* conf_fmt_time() */

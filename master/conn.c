@@ -279,10 +279,11 @@ conn_accept(int s, const struct listen_addr *la, int proto)
 	(void)strlcpy(wi.ciphers, env->conf->tls_ciphers, sizeof(wi.ciphers));
 	(void)strlcpy(wi.ciphersuites, env->conf->tls_ciphersuites,
 	    sizeof(wi.ciphersuites));
+	wi.gssapi_available = env->conf->gssapi_keytab[0] != '\0';
 	conn_send(conn, MSG_WORKER_INIT, &wi, sizeof(wi), NULL, 0);
 	if (conn->cert != NULL)
-		conn_send(conn, MSG_CERT, conn->cert->pem, conn->cert->pemlen,
-		    NULL, 0);
+		conn_send(conn, MSG_CERT, conn->cert->certmsg,
+		    conn->cert->certmsglen, NULL, 0);
 	conn_send(conn, MSG_INIT_DONE, NULL, 0, NULL, 0);
 
 	setproctitle("master: %d connections", nconns_total);
@@ -458,6 +459,9 @@ conn_keysign(struct conn *conn, struct msg *m)
 	    conn->cert == NULL || conn->state != CONN_PRELOGIN)
 		return -1;
 	memcpy(&req, m->data, sizeof(req));
+	/* Only the keys of the certificates this worker was sent. */
+	if (!cert_has_key(conn->cert, req.key_id))
+		return -1;
 	memset(&res, 0, sizeof(res));
 	if (cert_sign(conn->cert, &req, (unsigned char *)m->data + sizeof(req),
 	    m->len - sizeof(req), sig, &siglen) == -1) {

@@ -165,6 +165,7 @@ static void	 set_mail_location(const char *, const YYLTYPE *);
 static void	 set_banner(struct proto_conf *, const char *,
 		    const YYLTYPE *);
 static void	 set_hostname(const char *, const YYLTYPE *);
+static void	 set_gssapi_service(const char *, const YYLTYPE *);
 static void	 set_ciphers(char *, size_t, const char *, int,
 		    const YYLTYPE *);
 static void	 add_backend(int, const char *, const YYLTYPE *);
@@ -206,7 +207,8 @@ static SSL_CTX			*cipher_ctx;
 %locations
 
 %token	ACCESSFILE AUTH BANNER CERTDIR CERTIFICATE CHROOT CONTROLSOCKET
-%token	EXPIRE FAILUREDELAY FAILUREDELAYMAX FIRSTVALIDUID HOSTNAME
+%token	EXPIRE FAILUREDELAY FAILUREDELAYMAX FIRSTVALIDUID GSSAPIKEYTAB
+%token	GSSAPISERVICE HOSTNAME
 %token	IDLETIMEOUT IMAP INCLUDE IPV6PREFIX KEY LIBEXECDIR LISTEN
 %token	LOGINDELAY LOGINTIMEOUT LOGINTYPE MAILLOCATION MAXAUTHATTEMPTS
 %token	MAXCONN MAXCONNIP MAXCONNUSER NEVER NONE ON PAM PASSWDFILE
@@ -320,6 +322,15 @@ globalopt	: USER STRING			{
 			setpath(conf->access_file, sizeof(conf->access_file),
 			    $2, "access-file", &@2);
 			free($2);
+		}
+		| GSSAPIKEYTAB STRING		{
+			setpath(conf->gssapi_keytab,
+			    sizeof(conf->gssapi_keytab), $2, "gssapi-keytab",
+			    &@2);
+			free($2);
+		}
+		| GSSAPIKEYTAB NONE		{
+			conf->gssapi_keytab[0] = '\0';
 		}
 		| HOSTNAME STRING		{
 			set_hostname($2, &@2);
@@ -479,6 +490,14 @@ blockopt	: LISTEN ON STRING PORT port opttls	{
 			else
 				conf->protos[PROTO_POP3].pop3_expire = $2;
 		}
+		| GSSAPISERVICE STRING		{
+			if (curproto == 0)
+				errat(&@1, "gssapi-service is only valid "
+				    "inside a protocol block");
+			else
+				set_gssapi_service($2, &@2);
+			free($2);
+		}
 		| LOGINDELAY logindelay		{
 			if (curproto != PROTO_POP3)
 				errat(&@1, "login-delay is only valid in a "
@@ -579,6 +598,8 @@ static const struct keyword keywords[] = {
 	{ "failure-delay",		FAILUREDELAY,	EXPECT_TIME },
 	{ "failure-delay-max",		FAILUREDELAYMAX, EXPECT_TIME },
 	{ "first-valid-uid",		FIRSTVALIDUID,	"a number" },
+	{ "gssapi-keytab",		GSSAPIKEYTAB,	"a keytab or none" },
+	{ "gssapi-service",		GSSAPISERVICE,	"a service name" },
 	{ "hostname",			HOSTNAME,	"a host name" },
 	{ "idle-timeout",		IDLETIMEOUT,	EXPECT_TIME },
 	{ "imap",			IMAP,		"{" },
@@ -1445,6 +1466,31 @@ set_hostname(const char *s, const YYLTYPE *loc)
 }
 
 /* Refuse a cipher string OpenSSL would reject when posternd loads it. */
+/*
+ * A Kerberos service name, the first part of the server's principals
+ * (pop/HOST@REALM): letters, digits, '.', '_' and '-'.
+ */
+static void
+set_gssapi_service(const char *s, const YYLTYPE *loc)
+{
+	const char	*p;
+
+	if (s[0] == '\0') {
+		errat(loc, "gssapi-service must not be empty");
+		return;
+	}
+	for (p = s; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' &&
+		    *p != '-') {
+			errat(loc, "gssapi-service may only have letters, "
+			    "digits, '.', '_' and '-'");
+			return;
+		}
+	setstr(conf->protos[curproto].gssapi_service,
+	    sizeof(conf->protos[curproto].gssapi_service), s,
+	    "gssapi-service", loc);
+}
+
 static void
 set_ciphers(char *dst, size_t len, const char *s, int tls13,
     const YYLTYPE *loc)

@@ -87,6 +87,8 @@ main(int argc, char *argv[])
 	switch (w->init.proto) {
 	case PROTO_POP3:
 		pop3_login(w);
+	case PROTO_IMAP:
+		imap_login(w);
 	default:
 		fatalx("protocol %u is not served by this worker",
 		    w->init.proto);
@@ -191,12 +193,19 @@ worker_cleartext_ok(struct worker *w, int via_command)
 	return 0;
 }
 
-/* Whether a SASL mechanism is offered on this connection right now. */
+/*
+ * Whether a SASL mechanism is offered on this connection right now.
+ * GSSAPI never shows the password, so it is offered in the clear too,
+ * whenever the master has a keytab for it (RFC 4752 3.2: never
+ * without an acceptor credential).
+ */
 int
 worker_mech_ok(struct worker *w, const char *mech)
 {
 	if (strcasecmp(mech, "PLAIN") == 0 || strcasecmp(mech, "LOGIN") == 0)
 		return worker_cleartext_ok(w, 0);
+	if (strcasecmp(mech, "GSSAPI") == 0)
+		return w->init.gssapi_available != 0;
 	return 0;
 }
 

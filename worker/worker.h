@@ -72,5 +72,6 @@ int	sandbox_enter(void);
 
 /* protocol entry points */
 __attribute__((__noreturn__)) void pop3_login(struct worker *);
+__attribute__((__noreturn__)) void imap_login(struct worker *);
 
 #endif

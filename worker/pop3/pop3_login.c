@@ -15,6 +15,8 @@
 #include "worker.h"
 
 static void	pop3_capa(struct worker *);
+static int	pop3_mechs(struct worker *, struct buf *, const char *,
+		    const char *, const char *);
 static void	pop3_auth(struct worker *, struct pop3_cmd *);
 static void	pop3_login_result(struct worker *, int, struct auth_fail *);
 static int	pop3_challenge(struct worker *, const unsigned char *, size_t);
@@ -192,8 +194,7 @@ pop3_capa(struct worker *w)
 		fatal("buf");
 	if (worker_cleartext_ok(w, 1) && buf_addstr(&b, "USER\r\n") == -1)
 		fatal("buf");
-	if (worker_cleartext_ok(w, 0) &&
-	    buf_addstr(&b, "SASL PLAIN LOGIN\r\n") == -1)
+	if (pop3_mechs(w, &b, "SASL", " ", "\r\n") == -1)
 		fatal("buf");
 	if (w->ctx != NULL && !w->tls_active && buf_addstr(&b, "STLS\r\n")
 	    == -1)
@@ -213,6 +214,32 @@ pop3_capa(struct worker *w)
 	buf_free(&b);
 }
 
+/*
+ * The SASL mechanisms offered now, each after sep, the list between
+ * head and tail; nothing at all when none is.  Returns -1 on memory
+ * trouble.
+ */
+static int
+pop3_mechs(struct worker *w, struct buf *b, const char *head,
+    const char *sep, const char *tail)
+{
+	static const char	*mechs[] = { "GSSAPI", "PLAIN", "LOGIN" };
+	size_t			 i;
+	int			 any = 0;
+
+	for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
+		if (!worker_mech_ok(w, mechs[i]))
+			continue;
+		if ((!any && buf_addstr(b, head) == -1) ||
+		    buf_addstr(b, sep) == -1 || buf_addstr(b, mechs[i]) == -1)
+			return -1;
+		any = 1;
+	}
+	if (any && buf_addstr(b, tail) == -1)
+		return -1;
+	return 0;
+}
+
 /* RFC 5034: AUTH mechanism [initial-response], or bare AUTH. */
 static void
 pop3_auth(struct worker *w, struct pop3_cmd *cmd)
@@ -223,10 +250,13 @@ pop3_auth(struct worker *w, struct pop3_cmd *cmd)
 
 	if (cmd->argc == 0) {
 		/* The pre-RFC 5034 listing some clients still ask for. */
-		if (worker_cleartext_ok(w, 0))
-			pop3_reply(w, "+OK\r\nPLAIN\r\nLOGIN\r\n.");
-		else
-			pop3_reply(w, "+OK\r\n.");
+		buf_init(&ir);
+		if (buf_addstr(&ir, "+OK") == -1 ||
+		    pop3_mechs(w, &ir, "", "\r\n", "") == -1 ||
+		    buf_addstr(&ir, "\r\n.") == -1)
+			fatal("buf");
+		pop3_reply(w, (char *)ir.data);
+		buf_free(&ir);
 		return;
 	}
 	if (cmd->argc > 2) {
