@@ -45,6 +45,7 @@ enum msg_type {
 	MSG_AUTH_CHALLENGE,	/* raw SASL challenge */
 	MSG_AUTH_OK,		/* struct auth_ok */
 	MSG_AUTH_FAIL,		/* struct auth_fail */
+	MSG_AUTH_ABORTED,	/* no payload: answers MSG_AUTH_ABORT */
 
 	/* worker -> master */
 	MSG_KEY_SIGN_REQ = 32,	/* struct key_sign_req + data */

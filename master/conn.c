@@ -401,6 +401,13 @@ conn_worker_dispatch(struct conn *conn, struct msg *m)
 		}
 		return 0;
 	case MSG_AUTH_CONT:
+		/*
+		 * The exchange may have ended on our side (postern-auth died,
+		 * or answered) while the worker was reading the client: it
+		 * will find that answer next, so its response is moot.
+		 */
+		if (conn->state == CONN_PRELOGIN && conn->auth_answered)
+			return 0;
 		if (conn->state != CONN_AUTHING) {
 			conn_worker_kill(conn, "auth data out of turn");
 			return -1;
@@ -411,12 +418,26 @@ conn_worker_dispatch(struct conn *conn, struct msg *m)
 			    "postern-auth unavailable");
 		return 0;
 	case MSG_AUTH_ABORT:
-		if (conn->state != CONN_AUTHING || m->len != 0) {
+		/*
+		 * The worker gave up on the exchange (the client cancelled or
+		 * sent garbage).  Whatever state it reached, it ends here, and
+		 * the acknowledgement tells the worker where the answers of
+		 * the dead exchange stop.
+		 */
+		if (m->len != 0 || conn->state == CONN_SESSION) {
 			conn_worker_kill(conn, "abort out of turn");
 			return -1;
 		}
-		(void)auth_send(MSG_AREQ_ABORT, conn->id, NULL, 0, NULL, 0);
+		if (conn->state == CONN_AUTHING)
+			(void)auth_send(MSG_AREQ_ABORT, conn->id, NULL, 0, NULL,
+			    0);
+		else if (conn->state == CONN_AUTHED) {
+			limits_user_del(conn);
+			memset(&conn->ident, 0, sizeof(conn->ident));
+		}
 		conn->state = CONN_PRELOGIN;
+		conn->auth_answered = 0;
+		conn_send(conn, MSG_AUTH_ABORTED, NULL, 0, NULL, 0);
 		return 0;
 	case MSG_TLS_INFO:
 		if (msg_payload(m, &ti, sizeof(ti)) == -1 ||
@@ -495,6 +516,7 @@ conn_auth_start(struct conn *conn, struct msg *m)
 	(void)strlcpy(ar.client_addr, conn->addr, sizeof(ar.client_addr));
 	(void)strlcpy(conn->mech, as.mech, sizeof(conn->mech));
 	conn->state = CONN_AUTHING;
+	conn->auth_answered = 0;
 	if (auth_send(MSG_AREQ_START, conn->id, &ar, sizeof(ar),
 	    (char *)m->data + sizeof(as), m->len - sizeof(as)) == -1)
 		conn_auth_fail_worker(conn, AUTH_FAIL_TEMP,
@@ -513,6 +535,7 @@ conn_auth_fail_worker(struct conn *conn, uint32_t code, const char *why)
 		env->stats.login_failures[code]++;
 	(void)strlcpy(af.reason, why, sizeof(af.reason));
 	conn->state = CONN_PRELOGIN;
+	conn->auth_answered = 1;
 	conn_send(conn, MSG_AUTH_FAIL, &af, sizeof(af), NULL, 0);
 }
 
@@ -543,6 +566,7 @@ conn_auth_reply(uint32_t id, struct msg *m)
 			    sizeof(af.reason));
 		}
 		conn->state = CONN_PRELOGIN;
+		conn->auth_answered = 1;
 		if (af.code < 16)
 			env->stats.login_failures[af.code]++;
 		conn_send(conn, MSG_AUTH_FAIL, &af, sizeof(af), NULL, 0);

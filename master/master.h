@@ -138,6 +138,8 @@ struct conn {
 	struct auth_identity	 ident;
 	uint32_t		 groups[P_MAXGROUPS];
 	char			 mech[P_MECHLEN];
+	int			 auth_answered;	/* a final answer is on its
+						   way to the worker */
 	int			 user_counted;
 	struct tls_info		 tls;
 	int			 tls_done;

@@ -35,16 +35,32 @@ sasl_wait(struct worker *w, struct msg *m)
 	return 0;
 }
 
+/*
+ * Give up on the exchange: tell the master, then drop every answer of
+ * the dead exchange still on its way, up to the master's
+ * acknowledgement, so the next exchange starts clean.
+ */
 static void
 sasl_abort(struct worker *w, struct auth_fail *af, uint32_t code,
     const char *why)
 {
+	struct msg	m;
+
 	memset(af, 0, sizeof(*af));
 	af->code = code;
 	(void)strlcpy(af->reason, why, sizeof(af->reason));
 	if (msg_compose(&w->chan, MSG_AUTH_ABORT, w->init.conn_id, -1, NULL,
 	    0) == -1 || msg_flush_all(&w->chan) == -1)
 		fatal("abort");
+	for (;;) {
+		if (sasl_wait(w, &m) == -1)
+			fatalx("no acknowledgement of the abort");
+		if (m.type == MSG_AUTH_ABORTED)
+			return;
+		if (m.type != MSG_AUTH_CHALLENGE && m.type != MSG_AUTH_OK &&
+		    m.type != MSG_AUTH_FAIL)
+			fatalx("unexpected message %u after abort", m.type);
+	}
 }
 
 /*
