@@ -117,7 +117,7 @@ $(BIN)/postern-worker: $(O)/worker/worker.o $(A_WORKER) $(A_IMAP) $(A_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBSSL) -lseccomp $(LIBBSD)
 
 $(BIN)/postern-session: $(O)/worker/session.o $(A_WORKER) $(A_IMAP) \
-    $(A_MIME) $(A_STORE) $(A_LIB)
+    $(A_STORE) $(A_MIME) $(A_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBSD)
 
@@ -159,17 +159,17 @@ $(B)/regress/unit/t_store_%: regress/unit/t_store_%.c $(A_STORE) $(A_MIME) \
 	@mkdir -p $(@D)
 	$(UNIT_CC) $(A_STORE) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
 $(B)/regress/unit/t_worker_%: regress/unit/t_worker_%.c $(A_WORKER) \
-    $(A_IMAP) $(A_MIME) $(A_STORE) $(A_LIB)
+    $(A_IMAP) $(A_STORE) $(A_MIME) $(A_LIB)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_WORKER) $(A_IMAP) $(A_MIME) $(A_STORE) $(A_LIB) \
+	$(UNIT_CC) $(A_WORKER) $(A_IMAP) $(A_STORE) $(A_MIME) $(A_LIB) \
 	    $(LIBATF) $(LIBSSL) -lseccomp $(LIBBSD)
 $(B)/regress/unit/t_mime_%: regress/unit/t_mime_%.c $(A_MIME) $(A_LIB)
 	@mkdir -p $(@D)
 	$(UNIT_CC) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
-$(B)/regress/unit/t_imap_%: regress/unit/t_imap_%.c $(A_IMAP) $(A_MIME) \
-    $(A_STORE) $(A_LIB)
+$(B)/regress/unit/t_imap_%: regress/unit/t_imap_%.c $(A_IMAP) $(A_STORE) \
+    $(A_MIME) $(A_LIB)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_IMAP) $(A_MIME) $(A_STORE) $(A_LIB) $(LIBATF) $(LIBBSD)
+	$(UNIT_CC) $(A_IMAP) $(A_STORE) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
 $(B)/regress/unit/t_ctl_%: regress/unit/t_ctl_%.c $(A_CTL) $(A_MASTER) \
     $(A_LIB)
 	@mkdir -p $(@D)
@@ -199,8 +199,8 @@ fuzz:
 	    $(FUZZ_CC) $(CPPFLAGS) -g -O1 \
 	        -fsanitize=fuzzer,address,undefined -o $(B)/fuzz/$$n $$f \
 	        $(B)/fuzzobj/obj/libmaster.a $(B)/fuzzobj/obj/libworker.a \
-	        $(B)/fuzzobj/obj/libimap.a $(B)/fuzzobj/obj/libmime.a \
-	        $(B)/fuzzobj/obj/libstore.a $(B)/fuzzobj/obj/libpostern.a \
+	        $(B)/fuzzobj/obj/libimap.a $(B)/fuzzobj/obj/libstore.a \
+	        $(B)/fuzzobj/obj/libmime.a $(B)/fuzzobj/obj/libpostern.a \
 	        $(LIBSSL) $(LIBBSD) || exit 1; \
 	done
 

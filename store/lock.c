@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_local.h"
 
 /*
  * flock() with a bound on the wait, in seconds (0: try once).  Returns
@@ -172,6 +173,7 @@ store_replace_file(int dirfd, const char *name, const void *data,
 		goto fail;
 	}
 	fd = -1;
+	CRASH_POINT("replace-tmp-written");
 	if (renameat(dirfd, tmp, dirfd, name) == -1) {
 		log_warn("%s: rename %s", __func__, tmp);
 		goto fail;

@@ -1,19 +1,15 @@
 /*
- * Maildir++ folders for session processes: opening a folder scans its
- * new/ and cur/ under the folder lock, matches the files with the UID
- * list by base name, numbers new files, forgets vanished ones and
- * writes the list back when anything changed.  Messages are then
- * reached by their last known file name; when another process renamed
- * one (a flag change, a move from new/ to cur/) it is looked up again
- * by base name, and a message that is gone reads as expunged (ENOENT).
+ * Maildir++ folders for session processes: the store root, opening and
+ * closing folders, the folder lock, and reaching one message by its
+ * last known file name.  When another process renamed a message (a
+ * flag change, a move from new/ to cur/) it is looked up again by base
+ * name, and a message that is gone reads as expunged (ENOENT).  The
+ * scan that numbers files is in sync.c.
  */
-#ifndef __unused
-#define __unused	__attribute__((__unused__))
-#endif
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/file.h>
-#include <sys/tree.h>
+#include <sys/time.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,66 +26,29 @@
 #include "buf.h"
 #include "log.h"
 #include "store.h"
+#include "store_local.h"
 
-#define FOLDER_LOCK		"postern-uidlist.lock"
-#define FOLDER_LOCK_WAIT	120	/* seconds */
-#define SCAN_TRIES		5
-#define LOCATE_TRIES		3
+#define TMP_STALE	(36 * 3600)	/* the Maildir spec's tmp/ limit */
 
-RB_HEAD(msgtree, store_msg);
+void		(*store_crash_hook)(const char *);
 
-struct scan_ent {
-	size_t	off;		/* name in scan.names */
-	int	dir;
-};
-
-struct scan {
-	struct buf	 names;
-	struct scan_ent	*ents;
-	size_t		 n, cap;
-};
-
-static int	 msg_cmp(struct store_msg *, struct store_msg *);
-static int	 fresh_cmp(const void *, const void *);
-static int	 dir_fd(struct folder *, int);
-static int	 msg_name(struct store_msg *, char *, size_t);
-static int	 msg_set_info(struct store_msg *, int, const char *);
-static int	 mkdir_p(const char *);
 static int	 open_subdir(int, const char *);
-static int	 scan_dir(struct folder *, int, struct scan *, int *);
-static int	 scan_folder(struct folder *, struct scan *, int *);
-static void	 scan_free(struct scan *);
-static int	 sync_locked(struct folder *, int);
-static int	 merge_scan(struct folder *, struct scan *, struct msgtree *,
-		    struct store_msg ***, size_t *);
-static void	 number_fresh(struct folder *, struct store_msg **, size_t);
-static void	 msg_stat_time(struct folder *, struct store_msg *);
-static int	 msg_locate(struct folder *, struct store_msg *);
+static struct folder *folder_new(struct store *, const char *);
+static void	 tmp_sweep(struct folder *);
 
-RB_GENERATE_STATIC(msgtree, store_msg, rb, msg_cmp)
-
-static int
-msg_cmp(struct store_msg *a, struct store_msg *b)
-{
-	return strcmp(a->base, b->base);
-}
-
-/* New files get UIDs by delivery time, then by name. */
-static int
-fresh_cmp(const void *a, const void *b)
-{
-	const struct store_msg	*ma = *(struct store_msg * const *)a;
-	const struct store_msg	*mb = *(struct store_msg * const *)b;
-
-	if (ma->sortkey != mb->sortkey)
-		return ma->sortkey < mb->sortkey ? -1 : 1;
-	return strcmp(ma->base, mb->base);
-}
-
-static int
-dir_fd(struct folder *f, int dir)
+int
+folder_dir_fd(struct folder *f, int dir)
 {
 	return dir == STORE_DIR_CUR ? f->curfd : f->newfd;
+}
+
+/* tmp/, opened (and made, when a deliverer left it out) on first use. */
+int
+folder_tmp_fd(struct folder *f)
+{
+	if (f->tmpfd == -1)
+		f->tmpfd = open_subdir(f->fd, "tmp");
+	return f->tmpfd;
 }
 
 struct store_msg *
@@ -156,8 +115,8 @@ folder_add_msg(struct folder *f, struct store_msg *m)
 	return 0;
 }
 
-static int
-msg_name(struct store_msg *m, char *buf, size_t len)
+int
+store_msg_name(struct store_msg *m, char *buf, size_t len)
 {
 	int	n;
 
@@ -173,8 +132,8 @@ msg_name(struct store_msg *m, char *buf, size_t len)
 }
 
 /* Where the message is now: its directory and the info of its name. */
-static int
-msg_set_info(struct store_msg *m, int dir, const char *info)
+int
+store_msg_info(struct store_msg *m, int dir, const char *info)
 {
 	char	*ni = NULL;
 
@@ -191,8 +150,8 @@ msg_set_info(struct store_msg *m, int dir, const char *info)
 	return 0;
 }
 
-static int
-mkdir_p(const char *path)
+int
+store_mkdir_p(const char *path)
 {
 	char	buf[PATH_MAX], *p;
 
@@ -226,7 +185,7 @@ store_create(const char *path)
 	size_t			 i;
 	int			 n;
 
-	if (mkdir_p(path) == -1) {
+	if (store_mkdir_p(path) == -1) {
 		log_warn("%s: mkdir %s", __func__, path);
 		return -1;
 	}
@@ -288,7 +247,7 @@ store_close(struct store *st)
 	free(st);
 }
 
-/* A folder's new/ or cur/, made when a deliverer left it out. */
+/* A folder's new/, cur/ or tmp/, made when a deliverer left it out. */
 static int
 open_subdir(int fd, const char *name)
 {
@@ -304,38 +263,51 @@ open_subdir(int fd, const char *name)
 }
 
 /*
- * Open a folder by name: "INBOX" (any case) is the Maildir root, any
- * other name the Maildir++ folder `.name'.  The folder is synced before
- * it is returned; with FOLDER_SIZES every message's size is known too.
- * NULL with errno ENOENT for a folder that does not exist, EINVAL for
- * a name that cannot be one.
+ * The directory of a folder name, relative to the root: "." for INBOX,
+ * else "." and the name with its first level "INBOX" spelt so.
  */
-struct folder *
-folder_open(struct store *st, const char *name, int flags)
+int
+store_dirname(const char *name, char *buf, size_t len)
+{
+	char	norm[STORE_NAME_MAX + 1];
+	int	n;
+
+	if (store_name_check(name) == -1)
+		return -1;
+	if (store_name_is_inbox(name))
+		n = snprintf(buf, len, ".");
+	else {
+		if (store_name_norm(name, norm, sizeof(norm)) == -1)
+			return -1;
+		n = snprintf(buf, len, ".%s", norm);
+	}
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A handle with the folder's directories and lock open and nothing
+ * read: NULL with errno ENOENT when there is no such folder.
+ */
+static struct folder *
+folder_new(struct store *st, const char *name)
 {
 	struct folder	*f;
 	char		 dir[NAME_MAX + 1];
-	int		 n, saved;
+	int		 saved;
 
-	if (strcasecmp(name, "INBOX") == 0)
-		n = snprintf(dir, sizeof(dir), ".");
-	else {
-		if (name[0] == '\0' || name[0] == '.' ||
-		    strchr(name, '/') != NULL || strstr(name, "..") != NULL) {
-			errno = EINVAL;
-			return NULL;
-		}
-		n = snprintf(dir, sizeof(dir), ".%s", name);
-	}
-	if (n < 0 || (size_t)n >= sizeof(dir)) {
-		errno = ENAMETOOLONG;
+	if (store_dirname(name, dir, sizeof(dir)) == -1)
 		return NULL;
-	}
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
 	f->store = st;
-	f->fd = f->newfd = f->curfd = f->lockfd = -1;
-	if ((f->name = strdup(name)) == NULL)
+	f->fd = f->newfd = f->curfd = f->lockfd = f->tmpfd = -1;
+	f->watchfd = f->ul_fd = f->kw_fd = -1;
+	if ((f->name = strdup(store_name_is_inbox(name) ? "INBOX" : dir + 1))
+	    == NULL || (f->dirname = strdup(dir)) == NULL)
 		goto fail;
 	if ((f->fd = openat(st->fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC))
 	    == -1) {
@@ -354,14 +326,88 @@ folder_open(struct store *st, const char *name, int flags)
 		log_warn("%s: %s/%s/%s", __func__, st->path, dir, FOLDER_LOCK);
 		goto fail;
 	}
-	if (folder_sync(f, flags) == -1)
-		goto fail;
 	return f;
  fail:
 	saved = errno;
 	folder_close(f);
 	errno = saved;
 	return NULL;
+}
+
+/*
+ * Open a folder by name (see store.h for names).  The folder is synced
+ * before it is returned; with FOLDER_SIZES every message's size is
+ * known too.  NULL with errno ENOENT for a folder that does not exist,
+ * EINVAL for a name that cannot be one.
+ */
+struct folder *
+folder_open(struct store *st, const char *name, int flags)
+{
+	struct folder	*f;
+	int		 saved;
+
+	if ((f = folder_new(st, name)) == NULL)
+		return NULL;
+	f->oflags = flags & FOLDER_RECENT;
+	tmp_sweep(f);
+	if (folder_sync(f, flags) == -1) {
+		saved = errno;
+		folder_close(f);
+		errno = saved;
+		return NULL;
+	}
+	return f;
+}
+
+/*
+ * Files left in tmp/ by writers that died.  The change time is the
+ * one to go by: a hard link made into tmp/ by COPY carries the
+ * message's old mtime, an APPEND file its internal date.
+ */
+static void
+tmp_sweep(struct folder *f)
+{
+	struct dirent	*de;
+	struct stat	 sb;
+	DIR		*dp;
+	time_t		 limit = time(NULL) - TMP_STALE;
+	int		 fd;
+
+	fd = openat(f->fd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return;
+	if ((dp = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(dp), de->d_name, &sb,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(sb.st_mode) ||
+		    sb.st_ctime > limit || sb.st_mtime > limit)
+			continue;
+		if (unlinkat(dirfd(dp), de->d_name, 0) == -1 &&
+		    errno != ENOENT)
+			log_warn("%s: %s/tmp/%s", __func__, f->name,
+			    de->d_name);
+	}
+	closedir(dp);
+}
+
+/*
+ * A folder that is only given messages (APPEND, COPY, MOVE targets):
+ * nothing is read until UIDs are assigned, and then only the ends of
+ * the list.
+ */
+struct folder *
+folder_open_light(struct store *st, const char *name)
+{
+	struct folder	*f;
+
+	if ((f = folder_new(st, name)) != NULL)
+		f->light = 1;
+	return f;
 }
 
 void
@@ -371,6 +417,14 @@ folder_close(struct folder *f)
 
 	if (f == NULL)
 		return;
+	if (f->index != NULL) {
+		if (folder_lock(f) == 0) {
+			(void)f->index_flush(f);
+			folder_unlock(f);
+		}
+		f->index_free(f);
+	}
+	keywords_free(f);
 	for (i = 0; i < f->nmsgs; i++)
 		store_msg_free(f->msgs[i]);
 	free(f->msgs);
@@ -380,10 +434,44 @@ folder_close(struct folder *f)
 		close(f->newfd);
 	if (f->curfd != -1)
 		close(f->curfd);
+	if (f->tmpfd != -1)
+		close(f->tmpfd);
 	if (f->lockfd != -1)
 		close(f->lockfd);
+	if (f->watchfd != -1)
+		close(f->watchfd);
+	if (f->ul_fd != -1)
+		close(f->ul_fd);
 	free(f->name);
+	free(f->dirname);
 	free(f);
+}
+
+/*
+ * The folder lock, which every change of the UID list, the keywords
+ * and the index is made under.  It nests, so that code holding it can
+ * call code that takes it.
+ */
+int
+folder_lock(struct folder *f)
+{
+	if (f->locked > 0) {
+		f->locked++;
+		return 0;
+	}
+	if (store_lock_file(f->lockfd, LOCK_EX, FOLDER_LOCK_WAIT) == -1)
+		return -1;
+	f->locked = 1;
+	return 0;
+}
+
+void
+folder_unlock(struct folder *f)
+{
+	if (f->locked == 0 || --f->locked > 0)
+		return;
+	if (flock(f->lockfd, LOCK_UN) == -1)
+		log_warn("%s: unlock %s", __func__, f->name);
 }
 
 /* Binary search: the table is in ascending UID order. */
@@ -405,378 +493,6 @@ folder_msg_by_uid(struct folder *f, uint32_t uid)
 }
 
 /*
- * Bring the folder's table up to date with its directories and its UID
- * list, under the folder lock.  Every store_msg pointer taken before
- * is invalid afterwards.
- */
-int
-folder_sync(struct folder *f, int flags)
-{
-	int	r, saved;
-
-	if (store_lock_file(f->lockfd, LOCK_EX, FOLDER_LOCK_WAIT) == -1) {
-		log_warn("%s: lock %s", __func__, f->name);
-		return -1;
-	}
-	r = sync_locked(f, flags);
-	saved = errno;
-	if (flock(f->lockfd, LOCK_UN) == -1)
-		log_warn("%s: unlock %s", __func__, f->name);
-	errno = saved;
-	return r;
-}
-
-static void
-scan_free(struct scan *sc)
-{
-	buf_free(&sc->names);
-	free(sc->ents);
-	memset(sc, 0, sizeof(*sc));
-}
-
-/*
- * Read one of new/ and cur/ into the scan.  *stable is cleared when the
- * directory changed while we read it: a file renamed meanwhile may
- * have been missed, and a missed file must not be taken for expunged.
- */
-static int
-scan_dir(struct folder *f, int dir, struct scan *sc, int *stable)
-{
-	struct stat	 before, after;
-	struct dirent	*de;
-	struct scan_ent	*ne;
-	DIR		*dp;
-	size_t		 len, ncap;
-	int		 fd;
-
-	if (fstat(dir_fd(f, dir), &before) == -1)
-		return -1;
-	if ((fd = openat(dir_fd(f, dir), ".",
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	if ((dp = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	errno = 0;
-	while ((de = readdir(dp)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (sc->n == sc->cap) {
-			ncap = sc->cap ? sc->cap * 2 : 256;
-			ne = reallocarray(sc->ents, ncap, sizeof(*ne));
-			if (ne == NULL)
-				goto fail;
-			sc->ents = ne;
-			sc->cap = ncap;
-		}
-		len = strlen(de->d_name);
-		sc->ents[sc->n].off = sc->names.len;
-		sc->ents[sc->n].dir = dir;
-		if (buf_add(&sc->names, de->d_name, len + 1) == -1)
-			goto fail;
-		sc->n++;
-		errno = 0;
-	}
-	if (errno != 0)
-		goto fail;
-	closedir(dp);
-	if (fstat(dir_fd(f, dir), &after) == -1)
-		return -1;
-	if (before.st_mtim.tv_sec != after.st_mtim.tv_sec ||
-	    before.st_mtim.tv_nsec != after.st_mtim.tv_nsec ||
-	    before.st_ino != after.st_ino)
-		*stable = 0;
-	return 0;
- fail:
-	closedir(dp);
-	return -1;
-}
-
-/*
- * new/ first, then cur/: a file moved from new/ to cur/ between the
- * two reads is then seen twice, never missed.
- */
-static int
-scan_folder(struct folder *f, struct scan *sc, int *stable)
-{
-	int	try;
-
-	for (try = 0; try < SCAN_TRIES; try++) {
-		scan_free(sc);
-		*stable = 1;
-		if (scan_dir(f, STORE_DIR_NEW, sc, stable) == -1 ||
-		    scan_dir(f, STORE_DIR_CUR, sc, stable) == -1) {
-			log_warn("%s: %s/%s", __func__, f->store->path,
-			    f->name);
-			return -1;
-		}
-		if (*stable)
-			break;
-	}
-	return 0;
-}
-
-/*
- * Match the scanned files with the table.  Files not in it become new
- * messages (*freshp); a base seen in both new/ and cur/ is one message,
- * the cur/ one.
- */
-static int
-merge_scan(struct folder *f, struct scan *sc, struct msgtree *tree,
-    struct store_msg ***freshp, size_t *nfreshp)
-{
-	struct store_msg	 key, *m, **fresh = NULL, **nv;
-	char			*name, *info;
-	size_t			 i, bl, nfresh = 0, cap = 0;
-
-	for (i = 0; i < sc->n; i++) {
-		name = (char *)sc->names.data + sc->ents[i].off;
-		if (store_name_split(name, &bl) == -1)
-			continue;
-		info = NULL;
-		if (name[bl] == ':') {
-			name[bl] = '\0';
-			info = name + bl + 1;
-		}
-		key.base = name;
-		if ((m = RB_FIND(msgtree, tree, &key)) == NULL) {
-			if ((m = store_msg_new(name, bl)) == NULL)
-				goto fail;
-			if (nfresh == cap) {
-				cap = cap ? cap * 2 : 64;
-				nv = reallocarray(fresh, cap, sizeof(*nv));
-				if (nv == NULL) {
-					store_msg_free(m);
-					goto fail;
-				}
-				fresh = nv;
-			}
-			fresh[nfresh++] = m;
-			RB_INSERT(msgtree, tree, m);
-		} else if (m->seen && m->dir == STORE_DIR_CUR)
-			continue;
-		if (msg_set_info(m, sc->ents[i].dir, info) == -1)
-			goto fail;
-		m->seen = 1;
-	}
-	*freshp = fresh;
-	*nfreshp = nfresh;
-	return 0;
- fail:
-	for (i = 0; i < nfresh; i++)
-		store_msg_free(fresh[i]);
-	free(fresh);
-	return -1;
-}
-
-/* The delivery time: the file's mtime, else the time in its name. */
-static void
-msg_stat_time(struct folder *f, struct store_msg *m)
-{
-	struct stat	sb;
-	char		name[NAME_MAX + 1];
-
-	m->time = 0;
-	if (msg_name(m, name, sizeof(name)) == 0 &&
-	    fstatat(dir_fd(f, m->dir), name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
-		m->time = sb.st_mtim.tv_sec;
-	if (m->time <= 0)
-		m->time = store_name_time(m->base);
-	if (m->time <= 0)
-		m->time = time(NULL);
-}
-
-/*
- * Number new files.  UIDs run out after 2^32-1; then the folder starts
- * over under a new UIDVALIDITY, as RFC 3501 allows.
- */
-static void
-number_fresh(struct folder *f, struct store_msg **fresh, size_t nfresh)
-{
-	size_t	i;
-	time_t	t;
-
-	if (nfresh == 0)
-		return;
-	for (i = 0; i < nfresh; i++) {
-		msg_stat_time(f, fresh[i]);
-		t = store_name_time(fresh[i]->base);
-		fresh[i]->sortkey = t > 0 ? t : fresh[i]->time;
-	}
-	qsort(fresh, nfresh, sizeof(*fresh), fresh_cmp);
-	if (nfresh > UINT32_MAX - 1 - (uint64_t)f->uidnext) {
-		log_warnx("%s: %s: UIDs exhausted, new UIDVALIDITY", __func__,
-		    f->name);
-		f->uidvalidity = uidlist_new_uidvalidity(f, f->uidvalidity);
-		f->uidnext = 1;
-		for (i = 0; i < f->nmsgs; i++)
-			f->msgs[i]->uid = f->uidnext++;
-	}
-	/* The caller reserved the room. */
-	for (i = 0; i < nfresh; i++) {
-		fresh[i]->uid = f->uidnext++;
-		f->msgs[f->nmsgs++] = fresh[i];
-	}
-}
-
-static int
-sync_locked(struct folder *f, int flags)
-{
-	struct msgtree		  tree = RB_INITIALIZER(&tree);
-	struct scan		  sc;
-	struct store_msg	**fresh = NULL, *m;
-	size_t			  nfresh = 0, i, j;
-	uint32_t		  known, old_next;
-	int			  stable, changed = 0, assigned = 0, fd;
-
-	memset(&sc, 0, sizeof(sc));
-	switch (uidlist_read(f, &known)) {
-	case UIDLIST_OK:
-		break;
-	case UIDLIST_IMPORTED:
-		changed = assigned = 1;
-		break;
-	case UIDLIST_MISSING:
-	case UIDLIST_CORRUPT:
-		f->uidvalidity = uidlist_new_uidvalidity(f, known);
-		f->uidnext = 1;
-		changed = assigned = 1;
-		break;
-	default:
-		return -1;
-	}
-	old_next = f->uidnext;
-
-	/* Index the list by base; a base listed twice keeps its first UID. */
-	for (i = j = 0; i < f->nmsgs; i++) {
-		m = f->msgs[i];
-		m->seen = 0;
-		m->dir = STORE_DIR_NEW;
-		if (RB_INSERT(msgtree, &tree, m) != NULL) {
-			store_msg_free(m);
-			changed = 1;
-			continue;
-		}
-		f->msgs[j++] = m;
-	}
-	f->nmsgs = j;
-
-	if (scan_folder(f, &sc, &stable) == -1 ||
-	    merge_scan(f, &sc, &tree, &fresh, &nfresh) == -1) {
-		scan_free(&sc);
-		return -1;
-	}
-	scan_free(&sc);
-
-	/* Forget vanished files, unless a busy directory hid them. */
-	for (i = j = 0; i < f->nmsgs; i++) {
-		m = f->msgs[i];
-		if (!m->seen && stable) {
-			store_msg_free(m);
-			changed = 1;
-			continue;
-		}
-		if (m->time <= 0) {
-			msg_stat_time(f, m);
-			changed = 1;
-		}
-		f->msgs[j++] = m;
-	}
-	f->nmsgs = j;
-
-	if (folder_reserve(f, nfresh) == -1) {
-		for (i = 0; i < nfresh; i++)
-			store_msg_free(fresh[i]);
-		free(fresh);
-		return -1;
-	}
-	number_fresh(f, fresh, nfresh);
-	free(fresh);
-	if (nfresh > 0 || f->uidnext != old_next)
-		changed = assigned = 1;
-
-	if (flags & FOLDER_SIZES) {
-		for (i = 0; i < f->nmsgs; i++) {
-			m = f->msgs[i];
-			if (m->have_vsize)
-				continue;
-			if ((fd = store_msg_open(f, m)) == -1)
-				continue;
-			if (store_crlf_size(fd, &m->vsize) == 0) {
-				m->have_vsize = 1;
-				changed = 1;
-			} else
-				log_warn("%s: %s/%s", __func__, f->name,
-				    m->base);
-			close(fd);
-		}
-	}
-	if (changed && uidlist_write(f) == -1) {
-		/*
-		 * UIDs handed out but not saved would change next time:
-		 * clients would fetch those messages again.  Cached facts
-		 * can simply be worked out again.
-		 */
-		if (assigned) {
-			log_warnx("%s: %s: new UIDs cannot be saved", __func__,
-			    f->name);
-			return -1;
-		}
-		log_warnx("%s: %s: cached sizes not saved", __func__, f->name);
-	}
-	return 0;
-}
-
-/*
- * Look for a message whose file was renamed or moved by someone else.
- * Read new/ then cur/ (a cur/ name wins); when a concurrent rename may
- * have hidden it, try again.  -1 with errno ENOENT: it is gone.
- */
-static int
-msg_locate(struct folder *f, struct store_msg *m)
-{
-	struct scan	 sc;
-	struct scan_ent	*found;
-	char		*name;
-	size_t		 i, bl, blen = strlen(m->base);
-	int		 try, stable, r;
-
-	memset(&sc, 0, sizeof(sc));
-	for (try = 0; try < LOCATE_TRIES; try++) {
-		scan_free(&sc);
-		stable = 1;
-		if (scan_dir(f, STORE_DIR_NEW, &sc, &stable) == -1 ||
-		    scan_dir(f, STORE_DIR_CUR, &sc, &stable) == -1) {
-			log_warn("%s: %s/%s", __func__, f->store->path,
-			    f->name);
-			scan_free(&sc);
-			return -1;
-		}
-		found = NULL;
-		for (i = 0; i < sc.n; i++) {
-			name = (char *)sc.names.data + sc.ents[i].off;
-			if (strncmp(name, m->base, blen) == 0 &&
-			    (name[blen] == '\0' || name[blen] == ':') &&
-			    store_name_split(name, &bl) == 0)
-				found = &sc.ents[i];
-		}
-		if (found != NULL) {
-			name = (char *)sc.names.data + found->off;
-			r = msg_set_info(m, found->dir,
-			    name[blen] == ':' ? name + blen + 1 : NULL);
-			scan_free(&sc);
-			return r;
-		}
-		if (stable)
-			break;
-	}
-	scan_free(&sc);
-	errno = ENOENT;
-	return -1;
-}
-
-/*
  * Open a message for reading.  -1 with errno ENOENT when it has been
  * expunged by someone else.
  */
@@ -787,15 +503,15 @@ store_msg_open(struct folder *f, struct store_msg *m)
 	int	fd, try;
 
 	for (try = 0; try < LOCATE_TRIES; try++) {
-		if (msg_name(m, name, sizeof(name)) == -1)
+		if (store_msg_name(m, name, sizeof(name)) == -1)
 			return -1;
-		fd = openat(dir_fd(f, m->dir), name,
+		fd = openat(folder_dir_fd(f, m->dir), name,
 		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd != -1)
 			return fd;
 		if (errno != ENOENT)
 			return -1;
-		if (msg_locate(f, m) == -1)
+		if (store_msg_locate(f, m) == -1)
 			return -1;
 	}
 	errno = ENOENT;
@@ -847,7 +563,7 @@ store_msg_set_flags(struct folder *f, struct store_msg *m, uint64_t add,
 		nf = (m->flags | add) & ~remove;
 		if (nf == m->flags && m->dir == STORE_DIR_CUR)
 			return 0;
-		if (msg_name(m, from, sizeof(from)) == -1 ||
+		if (store_msg_name(m, from, sizeof(from)) == -1 ||
 		    store_info_make(nf, info, sizeof(info)) == -1)
 			return -1;
 		n = snprintf(to, sizeof(to), "%s:%s", m->base, info);
@@ -855,11 +571,12 @@ store_msg_set_flags(struct folder *f, struct store_msg *m, uint64_t add,
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		if (renameat(dir_fd(f, m->dir), from, f->curfd, to) == 0)
-			return msg_set_info(m, STORE_DIR_CUR, info);
+		if (renameat(folder_dir_fd(f, m->dir), from, f->curfd, to) ==
+		    0)
+			return store_msg_info(m, STORE_DIR_CUR, info);
 		if (errno != ENOENT)
 			return -1;
-		if (msg_locate(f, m) == -1)
+		if (store_msg_locate(f, m) == -1)
 			return -1;
 	}
 	errno = ENOENT;
@@ -877,15 +594,59 @@ store_msg_expunge(struct folder *f, struct store_msg *m)
 	int	try;
 
 	for (try = 0; try < LOCATE_TRIES; try++) {
-		if (msg_name(m, name, sizeof(name)) == -1)
+		if (store_msg_name(m, name, sizeof(name)) == -1)
 			return -1;
-		if (unlinkat(dir_fd(f, m->dir), name, 0) == 0)
+		if (unlinkat(folder_dir_fd(f, m->dir), name, 0) == 0)
 			return 0;
 		if (errno != ENOENT)
 			return -1;
-		if (msg_locate(f, m) == -1)
+		if (store_msg_locate(f, m) == -1)
 			return errno == ENOENT ? 0 : -1;
 	}
 	errno = EAGAIN;
 	return -1;
+}
+
+/*
+ * A base name no other delivery uses, in the usual Maildir form
+ * (time, M and microseconds, P and pid, a per-process counter, random
+ * bits, the host with '/' and ':' encoded as the spec says).
+ */
+int
+store_unique(char *buf, size_t len)
+{
+	static unsigned int	 counter;
+	struct timeval		 tv;
+	char			 host[256], safe[256 * 4];
+	size_t			 i, j;
+	int			 n;
+
+	if (gettimeofday(&tv, NULL) == -1)
+		return -1;
+	if (gethostname(host, sizeof(host)) == -1)
+		(void)strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	for (i = j = 0; host[i] != '\0' && j + 4 < sizeof(safe); i++) {
+		if (host[i] == '/' || host[i] == ':' || host[i] == '\\' ||
+		    (unsigned char)host[i] <= ' ' ||
+		    (unsigned char)host[i] >= 0x7f) {
+			n = snprintf(safe + j, sizeof(safe) - j, "\\%03o",
+			    (unsigned char)host[i]);
+			if (n < 0 || (size_t)n >= sizeof(safe) - j)
+				break;
+			j += n;
+		} else
+			safe[j++] = host[i];
+	}
+	safe[j] = '\0';
+	if (j > 64)
+		safe[64] = '\0';
+	n = snprintf(buf, len, "%lld.M%06ldP%ldQ%uR%08x.%s",
+	    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(),
+	    ++counter, arc4random(), safe);
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
 }

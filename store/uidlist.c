@@ -3,14 +3,23 @@
  * processes under the folder lock (maildir.c).  postern-uidlist is a
  * text file, replaced whole on change:
  *
- *	postern-uidlist 1 V<uidvalidity> N<uidnext>
+ *	postern-uidlist 1 V<uidvalidity> N<uidnext> [R<recent mark>]
  *	<uid> T<delivery time> [W<crlf size>] [P<pop3 uidl>] :<base name>
  *
  * one record per message in ascending UID order.  Fields are a key
  * letter and a value; a reader skips keys it does not know, so new
  * cached facts need no new version (the number changes only when the
  * meaning of the file does).  Cached fields may be dropped and
- * recomputed at any time; UIDs never are.
+ * recomputed at any time; UIDs never are.  R is the first UID that no
+ * IMAP4rev1 session has yet claimed as \Recent (absent: none is).
+ *
+ * APPEND, COPY and MOVE do not rewrite the list: under the folder lock
+ * they add records at its end, written `+<uid> ...', whose UIDs may
+ * reach past N (N is then one more than the last).  Only such a line
+ * may be torn by a crash; a torn last `+' line is dropped, and its UID
+ * was never reported to anyone, since the appender answers only after
+ * its write is on disk.  Every other defect makes the list corrupt,
+ * and a corrupt list is rebuilt under a new UIDVALIDITY.
  *
  * A folder moving from Dovecot has a dovecot-uidlist instead (version
  * 3: `3 V<uidvalidity> N<nextuid> G<guid> ...' and `<uid> [<key><value>
@@ -34,6 +43,7 @@
 #include "buf.h"
 #include "log.h"
 #include "store.h"
+#include "store_local.h"
 
 #define UIDLIST_NAME		"postern-uidlist"
 #define UIDLIST_MAGIC		"postern-uidlist"
@@ -43,11 +53,15 @@
 #define UIDLIST_MAXSIZE		(1024LL * 1024 * 1024)
 
 static char	*slurp(int, const char *, size_t *);
+static char	*slurp_fd(int, size_t *);
 static int	 next_line(char **, char *, char **);
 static int	 parse_num(const char *, size_t, uint64_t, uint64_t *);
 static const char *field_end(const char *);
-static int	 parse_header(char *, uint32_t *, uint32_t *);
+static int	 parse_header(char *, uint32_t *, uint32_t *, uint32_t *);
 static int	 parse_record(struct folder *, char *, uint32_t);
+static int	 add_record(struct buf *, const struct store_msg *, int);
+static void	 hold_list(struct folder *, int, off_t);
+static uint32_t	 read_stamp(int);
 static int	 parse_dovecot_header(char *, int *, uint32_t *, uint32_t *);
 static int	 parse_dovecot_record(struct folder *, char *, int, uint32_t);
 static int	 dovecot_import(struct folder *, uint32_t *);
@@ -60,38 +74,44 @@ static void	 drop_msgs(struct folder *);
 static char *
 slurp(int dirfd, const char *name, size_t *lenp)
 {
-	struct stat	 sb;
-	char		*data;
-	size_t		 len = 0;
-	ssize_t		 n;
-	int		 fd, saved;
+	char	*data;
+	int	 fd, saved;
 
 	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
 	    -1)
 		return NULL;
-	if (fstat(fd, &sb) == -1) {
-		saved = errno;
-		close(fd);
-		errno = saved;
+	data = slurp_fd(fd, lenp);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return data;
+}
+
+/* The same from an open file, read from its start. */
+static char *
+slurp_fd(int fd, size_t *lenp)
+{
+	struct stat	 sb;
+	char		*data;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 saved;
+
+	if (fstat(fd, &sb) == -1)
 		return NULL;
-	}
 	if (!S_ISREG(sb.st_mode) || sb.st_size > UIDLIST_MAXSIZE) {
-		close(fd);
 		errno = EFBIG;
 		return NULL;
 	}
-	if ((data = malloc((size_t)sb.st_size + 1)) == NULL) {
-		close(fd);
+	if ((data = malloc((size_t)sb.st_size + 1)) == NULL)
 		return NULL;
-	}
 	while (len < (size_t)sb.st_size) {
-		n = read(fd, data + len, (size_t)sb.st_size - len);
+		n = pread(fd, data + len, (size_t)sb.st_size - len, len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
 			saved = errno;
 			free(data);
-			close(fd);
 			errno = saved;
 			return NULL;
 		}
@@ -99,7 +119,6 @@ slurp(int dirfd, const char *name, size_t *lenp)
 			break;
 		len += n;
 	}
-	close(fd);
 	data[len] = '\0';
 	*lenp = len;
 	return data;
@@ -151,12 +170,13 @@ field_end(const char *s)
 }
 
 static int
-parse_header(char *line, uint32_t *uv, uint32_t *next)
+parse_header(char *line, uint32_t *uv, uint32_t *next, uint32_t *recent)
 {
 	const char	*p, *e;
 	uint64_t	 v;
+	int		 have_r = 0;
 
-	*uv = *next = 0;
+	*uv = *next = *recent = 0;
 	if (strncmp(line, UIDLIST_MAGIC " ", sizeof(UIDLIST_MAGIC)) != 0)
 		return -1;
 	p = line + sizeof(UIDLIST_MAGIC);
@@ -179,11 +199,22 @@ parse_header(char *line, uint32_t *uv, uint32_t *next)
 				return -1;
 			*next = v;
 			break;
+		case 'R':
+			if (parse_num(p + 1, e - p - 1, UINT32_MAX, &v) == -1 ||
+			    v == 0)
+				return -1;
+			*recent = v;
+			have_r = 1;
+			break;
 		default:
 			break;
 		}
 	}
-	return *uv != 0 && *next != 0 && *p == '\0' ? 0 : -1;
+	if (*uv == 0 || *next == 0 || *p != '\0')
+		return -1;
+	if (!have_r || *recent > *next)
+		*recent = *next;
+	return 0;
 }
 
 /* "<uid> <fields> :<base>", UIDs ascending. */
@@ -195,12 +226,14 @@ parse_record(struct folder *f, char *line, uint32_t prev)
 	uint64_t		 uid, t = 0, vsize = 0;
 	const char		*uidl = NULL;
 	size_t			 uidl_len = 0, bl;
-	int			 have_t = 0, have_w = 0;
+	int			 have_t = 0, have_w = 0, appended;
 
 	p = line;
+	if ((appended = *p == '+'))
+		p++;
 	e = field_end(p);
-	if (parse_num(p, e - p, UINT32_MAX, &uid) == -1 || uid <= prev ||
-	    uid >= f->uidnext)
+	if (parse_num(p, e - p, UINT32_MAX - 1, &uid) == -1 || uid <= prev ||
+	    (!appended && uid >= f->uidnext))
 		return -1;
 	for (p = e; *p == ' ' && p[1] != ':'; p = e) {
 		p++;
@@ -255,6 +288,8 @@ parse_record(struct folder *f, char *line, uint32_t prev)
 		store_msg_free(m);
 		return -2;
 	}
+	if (uid >= f->uidnext)
+		f->uidnext = uid + 1;
 	return 0;
 }
 
@@ -270,6 +305,24 @@ drop_msgs(struct folder *f)
 	f->nmsgs = f->msgcap = 0;
 }
 
+/* Keep the list just read or written open: see uidlist_current(). */
+static void
+hold_list(struct folder *f, int fd, off_t size)
+{
+	if (f->ul_fd != -1)
+		close(f->ul_fd);
+	f->ul_fd = fd;
+	f->ul_size = size;
+}
+
+/* Whatever we held no longer tells what is on disk. */
+void
+uidlist_forget(struct folder *f)
+{
+	hold_list(f, -1, 0);
+	f->ul_torn = 0;
+}
+
 /*
  * Fill the folder's header and messages from its UID list.  Returns
  * UIDLIST_OK, UIDLIST_IMPORTED (from Dovecot's), UIDLIST_MISSING,
@@ -283,22 +336,31 @@ uidlist_read(struct folder *f, uint32_t *known)
 	char		*data, *pos, *end, *line;
 	size_t		 len;
 	uint32_t	 prev = 0;
-	int		 r, n;
+	int		 r, n, fd;
 
 	*known = 0;
 	drop_msgs(f);
-	if ((data = slurp(f->fd, UIDLIST_NAME, &len)) == NULL) {
+	uidlist_forget(f);
+	fd = openat(f->fd, UIDLIST_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1 || (data = slurp_fd(fd, &len)) == NULL) {
+		if (fd != -1)
+			close(fd);
 		if (errno != ENOENT) {
 			log_warn("%s: %s/%s", __func__, f->name, UIDLIST_NAME);
 			return -1;
 		}
-		return dovecot_import(f, known);
+		r = dovecot_import(f, known);
+		if (r == UIDLIST_IMPORTED || r == UIDLIST_MISSING)
+			f->recent_mark = r == UIDLIST_IMPORTED ?
+			    f->uidnext : 1;
+		return r;
 	}
 	pos = data;
 	end = data + len;
 	r = UIDLIST_CORRUPT;
 	if (next_line(&pos, end, &line) != 1 ||
-	    parse_header(line, &f->uidvalidity, &f->uidnext) == -1) {
+	    parse_header(line, &f->uidvalidity, &f->uidnext,
+	    &f->recent_mark) == -1) {
 		if (f->uidvalidity != 0)
 			*known = f->uidvalidity;
 		goto done;
@@ -318,6 +380,11 @@ uidlist_read(struct folder *f, uint32_t *known)
 	}
 	if (n == 0)
 		r = UIDLIST_OK;
+	else if (*pos == '+') {
+		/* An append cut short by a crash: see the top. */
+		f->ul_torn = 1;
+		r = UIDLIST_OK;
+	}
  done:
 	free(data);
 	if (r != UIDLIST_OK) {
@@ -325,7 +392,10 @@ uidlist_read(struct folder *f, uint32_t *known)
 			log_warnx("%s: %s/%s is corrupt, rebuilding it",
 			    __func__, f->name, UIDLIST_NAME);
 		drop_msgs(f);
-	}
+		close(fd);
+		f->recent_mark = 1;
+	} else
+		hold_list(f, fd, (off_t)len);
 	return r;
 }
 
@@ -498,59 +568,238 @@ dovecot_import(struct folder *f, uint32_t *known)
 	return r;
 }
 
+static int
+add_record(struct buf *b, const struct store_msg *m, int appended)
+{
+	if (buf_addf(b, "%s%u T%lld", appended ? "+" : "", m->uid,
+	    (long long)m->time) == -1)
+		return -1;
+	if (m->have_vsize && !m->vsize_in_name &&
+	    buf_addf(b, " W%llu", (unsigned long long)m->vsize) == -1)
+		return -1;
+	if (m->pop3_uidl != NULL && buf_addf(b, " P%s", m->pop3_uidl) == -1)
+		return -1;
+	return buf_addf(b, " :%s\n", m->base);
+}
+
 /* Write the folder's list; the caller holds the folder lock. */
 int
 uidlist_write(struct folder *f)
 {
-	struct buf		 b;
-	struct store_msg	*m;
-	size_t			 i;
-	int			 r = 0;
+	struct buf	 b;
+	size_t		 i;
+	int		 r = 0, fd;
 
 	buf_init(&b);
-	if (buf_addf(&b, "%s %d V%u N%u\n", UIDLIST_MAGIC, UIDLIST_VERSION,
-	    f->uidvalidity, f->uidnext) == -1)
+	if (f->recent_mark > f->uidnext || f->recent_mark == 0)
+		f->recent_mark = f->uidnext;
+	if (buf_addf(&b, "%s %d V%u N%u R%u\n", UIDLIST_MAGIC,
+	    UIDLIST_VERSION, f->uidvalidity, f->uidnext, f->recent_mark) == -1)
 		r = -1;
-	for (i = 0; r == 0 && i < f->nmsgs; i++) {
-		m = f->msgs[i];
-		if (buf_addf(&b, "%u T%lld", m->uid, (long long)m->time) == -1)
-			r = -1;
-		else if (m->have_vsize && !m->vsize_in_name &&
-		    buf_addf(&b, " W%llu", (unsigned long long)m->vsize) == -1)
-			r = -1;
-		else if (m->pop3_uidl != NULL &&
-		    buf_addf(&b, " P%s", m->pop3_uidl) == -1)
-			r = -1;
-		else if (buf_addf(&b, " :%s\n", m->base) == -1)
-			r = -1;
-	}
+	for (i = 0; r == 0 && i < f->nmsgs; i++)
+		r = add_record(&b, f->msgs[i], 0);
 	if (r == 0)
 		r = store_replace_file(f->fd, UIDLIST_NAME, b.data, b.len);
 	else
 		log_warn("%s: %s", __func__, f->name);
+	if (r == 0) {
+		f->ul_torn = 0;
+		fd = openat(f->fd, UIDLIST_NAME,
+		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd == -1)
+			uidlist_forget(f);
+		else
+			hold_list(f, fd, (off_t)b.len);
+	} else
+		uidlist_forget(f);
 	buf_free(&b);
 	return r;
 }
 
 /*
- * A new UIDVALIDITY: the time, unless an earlier list of this folder
- * (remembered in postern-uidvalidity, or still readable in a broken
- * list) had one as large; then one more, so clients notice the change.
+ * Whether the list on disk is the one this handle read or wrote last,
+ * with nothing added since: it is the same file (we hold it open, so
+ * its inode cannot have been reused) of the same size (records are
+ * only ever added at the end).  The caller holds the folder lock.
+ */
+int
+uidlist_current(struct folder *f)
+{
+	struct stat	disk, held;
+
+	if (f->ul_fd == -1 || f->ul_torn)
+		return 0;
+	if (fstatat(f->fd, UIDLIST_NAME, &disk, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    fstat(f->ul_fd, &held) == -1)
+		return 0;
+	return disk.st_ino == held.st_ino && disk.st_dev == held.st_dev &&
+	    disk.st_size == f->ul_size;
+}
+
+/*
+ * The header facts without reading every record, for a folder that is
+ * only given new messages (APPEND, COPY, MOVE): UIDVALIDITY, the \Recent
+ * mark, and UIDNEXT from the header or past the last record.  The
+ * table stays empty.  Returns 0, 1 when the list must be read whole
+ * (missing, Dovecot's, torn, or not as expected), -1 on error.  The
+ * caller holds the folder lock.
+ */
+int
+uidlist_tail(struct folder *f)
+{
+	char		 head[256], tail[1024], *nl, *line;
+	struct stat	 sb;
+	uint64_t	 v;
+	uint32_t	 uv, next, recent;
+	size_t		 tlen;
+	ssize_t		 n;
+	off_t		 off;
+	int		 fd;
+
+	drop_msgs(f);
+	uidlist_forget(f);
+	fd = openat(f->fd, UIDLIST_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return errno == ENOENT ? 1 : -1;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))
+		goto whole;
+	if ((n = pread(fd, head, sizeof(head) - 1, 0)) <= 0)
+		goto whole;
+	head[n] = '\0';
+	if ((nl = strchr(head, '\n')) == NULL)
+		goto whole;
+	*nl = '\0';
+	if (parse_header(head, &uv, &next, &recent) == -1)
+		goto whole;
+	/* The last line, which must be whole. */
+	off = sb.st_size > (off_t)sizeof(tail) - 1 ?
+	    sb.st_size - (off_t)sizeof(tail) + 1 : 0;
+	if ((n = pread(fd, tail, sizeof(tail) - 1, off)) <= 0)
+		goto whole;
+	tlen = (size_t)n;
+	tail[tlen] = '\0';
+	if (off + (off_t)tlen != sb.st_size || tail[tlen - 1] != '\n')
+		goto whole;
+	tail[--tlen] = '\0';
+	if ((line = strrchr(tail, '\n')) == NULL) {
+		if (off != 0)
+			goto whole;
+		line = tail;		/* only the header */
+	} else
+		line++;
+	if (off == 0 && line == tail) {
+		/* Nothing but the header. */
+	} else {
+		if (*line == '+')
+			line++;
+		if (parse_num(line, field_end(line) - line, UINT32_MAX - 1,
+		    &v) == -1)
+			goto whole;
+		if (v >= next)
+			next = v + 1;
+	}
+	f->uidvalidity = uv;
+	f->uidnext = next;
+	f->recent_mark = recent;
+	hold_list(f, fd, sb.st_size);
+	return 0;
+ whole:
+	close(fd);
+	return 1;
+}
+
+/*
+ * Add records for messages just given their UIDs, at the end of the
+ * list this handle holds (uidlist_current() or uidlist_tail() said it
+ * is the one on disk), and make them durable before returning: only
+ * then may anyone be told the UIDs.  The caller holds the folder lock.
+ */
+int
+uidlist_append(struct folder *f, struct store_msg *const *msgs, size_t n)
+{
+	struct buf	 b;
+	const char	*p;
+	size_t		 i, left;
+	ssize_t		 w;
+	int		 fd = -1, r = -1;
+
+	buf_init(&b);
+	for (i = 0; i < n; i++)
+		if (add_record(&b, msgs[i], 1) == -1)
+			goto out;
+	fd = openat(f->fd, UIDLIST_NAME,
+	    O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		goto out;
+	for (p = (const char *)b.data, left = b.len; left > 0;) {
+		if (store_crash_hook != NULL && left == b.len && left > 1) {
+			/* A test's crash halfway through the records. */
+			if ((w = write(fd, p, left / 2)) == -1)
+				goto out;
+			p += w;
+			left -= w;
+			CRASH_POINT("uidlist-append-half");
+			continue;
+		}
+		if ((w = write(fd, p, left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		p += w;
+		left -= w;
+	}
+	if (fsync(fd) == -1)
+		goto out;
+	CRASH_POINT("uidlist-appended");
+	f->ul_size += (off_t)b.len;
+	r = 0;
+ out:
+	if (r == -1) {
+		log_warn("%s: %s/%s", __func__, f->name, UIDLIST_NAME);
+		/* A partial record may be there now: read it whole next. */
+		uidlist_forget(f);
+	}
+	if (fd != -1)
+		close(fd);
+	buf_free(&b);
+	return r;
+}
+
+static uint32_t
+read_stamp(int dirfd)
+{
+	char		*data;
+	size_t		 len;
+	uint64_t	 v = 0;
+
+	if ((data = slurp(dirfd, UIDVALIDITY_NAME, &len)) == NULL)
+		return 0;
+	data[strcspn(data, "\n")] = '\0';
+	if (parse_num(data, strlen(data), UINT32_MAX, &v) == -1)
+		v = 0;
+	free(data);
+	return (uint32_t)v;
+}
+
+/*
+ * A new UIDVALIDITY: the time, unless an earlier one of this folder
+ * (remembered in its postern-uidvalidity, or still readable in a
+ * broken list) or of any folder of the store (the root's
+ * postern-uidvalidity) was as large; then one more.  So clients notice
+ * a rebuilt list, and a folder deleted and made again, even within
+ * the same second, never shows a UIDVALIDITY it had before.
  */
 uint32_t
 uidlist_new_uidvalidity(struct folder *f, uint32_t known)
 {
-	char		*data, buf[32];
-	size_t		 len;
-	uint64_t	 v, prev = 0;
-	int		 n;
+	char		buf[32];
+	uint64_t	v, prev;
+	int		n;
 
-	if ((data = slurp(f->fd, UIDVALIDITY_NAME, &len)) != NULL) {
-		data[strcspn(data, "\n")] = '\0';
-		if (parse_num(data, strlen(data), UINT32_MAX, &prev) == -1)
-			prev = 0;
-		free(data);
-	}
+	prev = read_stamp(f->fd);
+	if (read_stamp(f->store->fd) > prev)
+		prev = read_stamp(f->store->fd);
 	if (known > prev)
 		prev = known;
 	v = (uint64_t)time(NULL);
@@ -561,7 +810,11 @@ uidlist_new_uidvalidity(struct folder *f, uint32_t known)
 	if (v == 0)
 		v = 1;
 	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)v);
-	if (n > 0 && (size_t)n < sizeof(buf))
+	if (n > 0 && (size_t)n < sizeof(buf)) {
 		(void)store_replace_file(f->fd, UIDVALIDITY_NAME, buf, n);
+		if (strcmp(f->dirname, ".") != 0)
+			(void)store_replace_file(f->store->fd,
+			    UIDVALIDITY_NAME, buf, n);
+	}
 	return (uint32_t)v;
 }

@@ -1,0 +1,262 @@
+/*
+ * Unit tests for change tracking of a selected folder (store/sync.c,
+ * store/watch.c): another process delivers, renames and removes files
+ * while a handle is open; folder_sync_changes() reports exactly the
+ * UIDs that appeared, vanished and changed flags, and the inotify
+ * descriptor becomes readable when something happened and only then.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <atf-c.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+
+static void
+put(const char *path, const char *data)
+{
+	int	fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd == -1 || write(fd, data, strlen(data)) !=
+	    (ssize_t)strlen(data))
+		_exit(9);
+	close(fd);
+}
+
+static struct folder *
+setup(struct store **st)
+{
+	struct folder	*f;
+
+	ATF_REQUIRE(store_create("md") == 0);
+	put("md/new/1.a.host", "a\n");
+	put("md/cur/2.b.host:2,S", "b\n");
+	put("md/cur/3.c.host:2,", "c\n");
+	put("md/cur/4.d.host:2,F", "d\n");
+	*st = store_open("md");
+	ATF_REQUIRE(*st != NULL);
+	f = folder_open(*st, "INBOX", FOLDER_SIZES);
+	ATF_REQUIRE(f != NULL && f->nmsgs == 4);
+	return f;
+}
+
+/* What another process (the MTA, another session) does. */
+static void
+other(void (*fn)(void))
+{
+	pid_t	pid;
+	int	status;
+
+	pid = fork();
+	ATF_REQUIRE(pid != -1);
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void
+mta_and_session(void)
+{
+	struct store	*st;
+	struct folder	*f;
+
+	put("md/new/5.e.host", "e\n");
+	if (rename("md/cur/3.c.host:2,", "md/cur/3.c.host:2,RS") == -1 ||
+	    unlink("md/cur/2.b.host:2,S") == -1)
+		_exit(1);
+	/* A session moving 1 from new/ to cur/ without a flag change. */
+	if ((st = store_open("md")) == NULL ||
+	    (f = folder_open(st, "INBOX", 0)) == NULL ||
+	    folder_set_flags(f, 1, 0, 0) == -1)
+		_exit(2);
+	folder_close(f);
+	store_close(st);
+}
+
+static int
+readable(int fd, int ms)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, ms) == 1 && (pfd.revents & POLLIN);
+}
+
+ATF_TC_WITHOUT_HEAD(changes);
+ATF_TC_BODY(changes, tc)
+{
+	struct store		*st;
+	struct folder		*f;
+	struct folder_changes	 ch;
+	int			 wfd;
+
+	f = setup(&st);
+	wfd = folder_watch(f);
+	ATF_REQUIRE(wfd != -1);
+	ATF_CHECK_EQ(folder_watch(f), wfd);
+	ATF_CHECK(!readable(wfd, 50));
+	ATF_CHECK_EQ(folder_watch_read(f), 0);
+
+	other(mta_and_session);
+	ATF_CHECK(readable(wfd, 1000));
+	ATF_CHECK_EQ(folder_watch_read(f), 1);
+	ATF_CHECK(!readable(wfd, 0));
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_REQUIRE_EQ(ch.nadded, 1);
+	ATF_CHECK_EQ(ch.added[0], 5);
+	ATF_REQUIRE_EQ(ch.nexpunged, 1);
+	ATF_CHECK_EQ(ch.expunged[0], 2);
+	ATF_REQUIRE_EQ(ch.nflagged, 1);
+	ATF_CHECK_EQ(ch.flagged[0], 3);
+	ATF_CHECK(!ch.uidvalidity && !ch.keywords);
+	folder_changes_free(&ch);
+	ATF_CHECK(folder_msg_by_uid(f, 3)->flags ==
+	    (STORE_F_ANSWERED | STORE_F_SEEN));
+	ATF_CHECK_EQ(folder_msg_by_uid(f, 1)->dir, STORE_DIR_CUR);
+
+	/* Nothing since: nothing reported. */
+	ATF_REQUIRE(folder_sync_changes(f, FOLDER_FORCE, &ch) == 0);
+	ATF_CHECK(ch.nadded == 0 && ch.nexpunged == 0 && ch.nflagged == 0);
+	folder_changes_free(&ch);
+
+	/* Our own flag change is in the table already. */
+	ATF_REQUIRE(folder_set_flags(f, 4, STORE_F_DELETED, 0) == 0);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_CHECK_EQ(ch.nflagged, 0);
+	folder_changes_free(&ch);
+	(void)folder_watch_read(f);
+	folder_close(f);
+	store_close(st);
+}
+
+static void
+keywords_elsewhere(void)
+{
+	struct store	*st;
+	struct folder	*f;
+	int		 k;
+
+	if ((st = store_open("md")) == NULL ||
+	    (f = folder_open(st, "INBOX", 0)) == NULL ||
+	    (k = folder_keyword_add(f, "Important")) == -1 ||
+	    folder_set_flags(f, 4, STORE_F_KEYWORD(k), 0) == -1)
+		_exit(1);
+	folder_close(f);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(keywords_and_uidvalidity);
+ATF_TC_BODY(keywords_and_uidvalidity, tc)
+{
+	struct store		*st;
+	struct folder		*f;
+	struct folder_changes	 ch;
+
+	f = setup(&st);
+	other(keywords_elsewhere);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_CHECK(ch.keywords);
+	ATF_REQUIRE_EQ(ch.nflagged, 1);
+	ATF_CHECK_EQ(ch.flagged[0], 4);
+	folder_changes_free(&ch);
+	ATF_CHECK_STREQ(f->keywords[0], "Important");
+
+	/* The list is lost: every UID the client knows is void. */
+	ATF_REQUIRE(unlink("md/postern-uidlist") == 0);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_CHECK(ch.uidvalidity);
+	folder_changes_free(&ch);
+	folder_close(f);
+	store_close(st);
+}
+
+/*
+ * Directories untouched for a while are trusted without a rescan;
+ * any change to them is still seen.
+ */
+ATF_TC_WITHOUT_HEAD(quiet_directories);
+ATF_TC_BODY(quiet_directories, tc)
+{
+	struct store		*st;
+	struct folder		*f;
+	struct folder_changes	 ch;
+	struct timeval		 old[2];
+
+	f = setup(&st);
+	old[0].tv_sec = old[1].tv_sec = time(NULL) - 3600;
+	old[0].tv_usec = old[1].tv_usec = 0;
+	ATF_REQUIRE(utimes("md/new", old) == 0);
+	ATF_REQUIRE(utimes("md/cur", old) == 0);
+	ATF_REQUIRE(folder_sync(f, FOLDER_FORCE) == 0);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_CHECK(ch.nadded == 0 && ch.nexpunged == 0 && ch.nflagged == 0);
+	folder_changes_free(&ch);
+	put("md/new/9.z.host", "z\n");
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_CHECK_EQ(ch.nadded, 1);
+	folder_changes_free(&ch);
+	ATF_REQUIRE(utimes("md/cur", old) == 0);
+	ATF_REQUIRE(utimes("md/new", old) == 0);
+	ATF_REQUIRE(folder_sync(f, FOLDER_FORCE) == 0);
+	ATF_REQUIRE(rename("md/cur/4.d.host:2,F", "md/cur/4.d.host:2,FS") ==
+	    0);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_CHECK_EQ(ch.nflagged, 1);
+	folder_changes_free(&ch);
+	folder_close(f);
+	store_close(st);
+}
+
+/* The folder goes away under a selected handle. */
+ATF_TC_WITHOUT_HEAD(folder_deleted);
+ATF_TC_BODY(folder_deleted, tc)
+{
+	struct store		*st;
+	struct folder		*f;
+	struct folder_changes	 ch;
+	int			 wfd;
+
+	ATF_REQUIRE(store_create("md") == 0);
+	st = store_open("md");
+	ATF_REQUIRE(st != NULL);
+	ATF_REQUIRE(store_folder_create(st, "X") == 0);
+	put("md/.X/new/1.a.host", "a\n");
+	f = folder_open(st, "X", 0);
+	ATF_REQUIRE(f != NULL && f->nmsgs == 1);
+	wfd = folder_watch(f);
+	ATF_REQUIRE(wfd != -1);
+	ATF_REQUIRE(store_folder_delete(st, "X") == 0);
+	ATF_CHECK(readable(wfd, 1000));
+	ATF_CHECK_EQ(folder_watch_read(f), 1);
+	/* Either an error or every message expunged: never a crash. */
+	if (folder_sync_changes(f, 0, &ch) == 0) {
+		ATF_CHECK_EQ(ch.nexpunged, 1);
+		folder_changes_free(&ch);
+	}
+	folder_close(f);
+	store_close(st);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, changes);
+	ATF_TP_ADD_TC(tp, keywords_and_uidvalidity);
+	ATF_TP_ADD_TC(tp, quiet_directories);
+	ATF_TP_ADD_TC(tp, folder_deleted);
+	return atf_no_error();
+}

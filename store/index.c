@@ -1,0 +1,865 @@
+/*
+ * The per-folder index of the IMAP session process: FETCH ENVELOPE,
+ * BODY and BODYSTRUCTURE rendered once by store/mime/ and kept in
+ * postern-index, so that a warm FETCH over a large folder opens no
+ * message file.  (RFC822.SIZE and INTERNALDATE are in the UID list,
+ * which every open reads anyway.)
+ *
+ * The file is a header and a run of self-contained records:
+ *
+ *	header	"PSTNIDX\n", version, UIDVALIDITY, CRC-32 of those
+ *	record	magic, UID, base name length, data length, CRC size of
+ *		the message, kind (envelope, body, bodystructure),
+ *		rendering flags, CRC-32 of the record; the base name;
+ *		the data; padding to 8 octets
+ *
+ * in native byte order (a file from another machine fails the magic
+ * and is rebuilt).  New records are appended under the folder lock; a
+ * later record for the same UID, kind and flags supersedes an earlier
+ * one.  When most of the file is dead (expunged or superseded
+ * records), or anything in it is damaged, the next flush writes a new
+ * file and renames it into place.  It is a cache: it is never
+ * fsync'd, and nothing in it is believed without checks.  A record is
+ * used only when its CRC matches and its base name and CRLF size are
+ * those the UID list gives for the UID; anything else is rendered from
+ * the message again.  The file is mapped read-only, and the table in
+ * memory holds only the UID, kind and offset of each record.
+ */
+#ifndef __unused
+#define __unused	__attribute__((__unused__))
+#endif
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/tree.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "mime.h"
+#include "store.h"
+#include "store_local.h"
+
+#define INDEX_NAME	"postern-index"
+#define INDEX_TMP	"postern-index.tmp"
+#define INDEX_MAGIC	"PSTNIDX\n"
+#define INDEX_VERSION	1
+#define HDR_SIZE	24
+#define REC_MAGIC	0x31434552U	/* "REC1" */
+#define REC_HDR		32
+#define REC_DATA_MAX	(64U * 1024 * 1024)
+#define PEND_FLUSH	(4U * 1024 * 1024)
+#define WBUF		(256U * 1024)
+#define NKINDS		3
+
+#define ALIGN8(n)	(((n) + 7) & ~(uint64_t)7)
+
+/* A record in the map, as the table keeps it. */
+struct ient {
+	uint64_t	off;
+	uint32_t	uid;
+	uint8_t		kind;
+	uint8_t		mflags;
+	uint8_t		checked;	/* 0 not yet, 1 good, 2 bad */
+};
+
+/* A rendering not yet in the file. */
+struct pent {
+	RB_ENTRY(pent)	 rb;
+	uint32_t	 uid;
+	uint8_t		 kind;
+	uint8_t		 mflags;
+	uint64_t	 vsize;
+	char		*base;
+	size_t		 len;
+	unsigned char	*data;
+};
+RB_HEAD(ptree, pent);
+
+struct store_index {
+	int		 fd;		/* the file mapped, or -1 */
+	unsigned char	*map;
+	size_t		 maplen;
+	uint64_t	 end;		/* records walked up to here */
+	int		 damaged;	/* bad header, record or tail */
+	uint32_t	 uidvalidity;	/* the file's */
+	struct ient	*ents;
+	size_t		 n, cap;
+	int		 sorted;
+	struct ptree	 pend;
+	size_t		 pendbytes;
+};
+
+/* A record's fixed part, as in the file. */
+struct rhdr {
+	uint32_t	magic;
+	uint32_t	uid;
+	uint32_t	baselen;
+	uint32_t	datalen;
+	uint64_t	vsize;
+	uint8_t		kind;
+	uint8_t		mflags;
+	uint16_t	zero;
+	uint32_t	crc;
+};
+
+static uint32_t	 crc_table[256];
+static int	 crc_ready;
+
+static uint32_t	 crc32_update(uint32_t, const void *, size_t);
+static int	 pent_cmp(struct pent *, struct pent *);
+static int	 ient_cmp(const void *, const void *);
+static int	 key_cmp(uint32_t, int, int, const struct ient *);
+static int	 norm_flags(int, int);
+static struct store_index *index_get(struct folder *);
+static void	 index_unmap(struct store_index *);
+static int	 index_load(struct folder *, struct store_index *);
+static int	 index_remap(struct store_index *, size_t);
+static void	 index_walk(struct store_index *);
+static int	 index_refresh(struct folder *, struct store_index *);
+static void	 index_sort(struct store_index *);
+static int	 rec_check(struct store_index *, struct ient *);
+static const unsigned char *rec_match(struct store_index *, struct ient *,
+		    const struct store_msg *, size_t *);
+static const unsigned char *lookup(struct store_index *,
+		    const struct store_msg *, int, int, size_t *);
+static int	 pend_add(struct store_index *, const struct store_msg *,
+		    int, int, const struct buf *);
+static int	 render_all(struct folder *, struct store_msg *, int,
+		    struct buf *);
+static int	 render_direct(struct folder *, struct store_msg *, int, int,
+		    struct buf *);
+static int	 rec_write(struct buf *, uint32_t, int, int, uint64_t,
+		    const char *, const void *, size_t);
+static int	 out_flush(int, struct buf *, int);
+static int	 live(struct folder *, struct store_index *, struct ient *);
+static int	 index_rewrite(struct folder *, struct store_index *);
+static int	 index_append(struct folder *, struct store_index *);
+static void	 pend_free(struct store_index *);
+
+RB_GENERATE_STATIC(ptree, pent, rb, pent_cmp)
+
+static uint32_t
+crc32_update(uint32_t crc, const void *data, size_t len)
+{
+	const unsigned char	*p = data;
+	uint32_t		 c;
+	int			 i, k;
+
+	if (!crc_ready) {
+		for (i = 0; i < 256; i++) {
+			c = (uint32_t)i;
+			for (k = 0; k < 8; k++)
+				c = c & 1 ? 0xedb88320U ^ (c >> 1) : c >> 1;
+			crc_table[i] = c;
+		}
+		crc_ready = 1;
+	}
+	crc = ~crc;
+	while (len-- > 0)
+		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+static int
+pent_cmp(struct pent *a, struct pent *b)
+{
+	if (a->uid != b->uid)
+		return a->uid < b->uid ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return (int)a->mflags - (int)b->mflags;
+}
+
+/* By key, then by offset: the last of equal keys is the newest. */
+static int
+ient_cmp(const void *va, const void *vb)
+{
+	const struct ient	*a = va, *b = vb;
+
+	if (a->uid != b->uid)
+		return a->uid < b->uid ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->mflags != b->mflags)
+		return a->mflags < b->mflags ? -1 : 1;
+	if (a->off != b->off)
+		return a->off < b->off ? -1 : 1;
+	return 0;
+}
+
+static int
+key_cmp(uint32_t uid, int kind, int mflags, const struct ient *e)
+{
+	if (uid != e->uid)
+		return uid < e->uid ? -1 : 1;
+	if (kind != e->kind)
+		return kind < e->kind ? -1 : 1;
+	return mflags - (int)e->mflags;
+}
+
+/* Only the flags that change a rendering take part in the key. */
+static int
+norm_flags(int kind, int mflags)
+{
+	if (kind == STORE_R_ENVELOPE)
+		return mflags & MIME_UTF8;
+	return mflags & (MIME_UTF8 | MIME_REV2);
+}
+
+static void
+index_unmap(struct store_index *ix)
+{
+	if (ix->map != NULL && munmap(ix->map, ix->maplen) == -1)
+		log_warn("%s: munmap", __func__);
+	ix->map = NULL;
+	ix->maplen = 0;
+	if (ix->fd != -1)
+		close(ix->fd);
+	ix->fd = -1;
+	ix->n = 0;
+	ix->end = 0;
+	ix->sorted = 1;
+}
+
+static void
+pend_free(struct store_index *ix)
+{
+	struct pent	*p, *next;
+
+	for (p = RB_MIN(ptree, &ix->pend); p != NULL; p = next) {
+		next = RB_NEXT(ptree, &ix->pend, p);
+		RB_REMOVE(ptree, &ix->pend, p);
+		free(p->base);
+		free(p->data);
+		free(p);
+	}
+	ix->pendbytes = 0;
+}
+
+void
+index_close(struct folder *f)
+{
+	struct store_index	*ix = f->index;
+
+	if (ix == NULL)
+		return;
+	index_unmap(ix);
+	pend_free(ix);
+	free(ix->ents);
+	free(ix);
+	f->index = NULL;
+}
+
+/* Map the first len octets of the open file (none: no map). */
+static int
+index_remap(struct store_index *ix, size_t len)
+{
+	void	*p;
+
+	if (ix->map != NULL && munmap(ix->map, ix->maplen) == -1)
+		log_warn("%s: munmap", __func__);
+	ix->map = NULL;
+	ix->maplen = 0;
+	if (len == 0)
+		return 0;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, ix->fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	ix->map = p;
+	ix->maplen = len;
+	return 0;
+}
+
+/*
+ * Add the records from ix->end on to the table.  A record that does
+ * not fit what is mapped stops the walk: at the very end it may be an
+ * append in progress or cut by a crash; the next flush rewrites the
+ * file if it is still there then.
+ */
+static void
+index_walk(struct store_index *ix)
+{
+	struct rhdr	 h;
+	struct ient	*ne;
+	uint64_t	 len;
+	size_t		 ncap;
+
+	while (ix->end + REC_HDR <= ix->maplen) {
+		memcpy(&h, ix->map + ix->end, sizeof(h));
+		if (h.magic != REC_MAGIC || h.baselen == 0 ||
+		    h.baselen > NAME_MAX || h.datalen > REC_DATA_MAX ||
+		    h.kind >= NKINDS || h.zero != 0)
+			break;
+		len = ALIGN8((uint64_t)REC_HDR + h.baselen + h.datalen);
+		if (ix->end + len > ix->maplen)
+			break;
+		if (ix->n == ix->cap) {
+			ncap = ix->cap ? ix->cap * 2 : 1024;
+			ne = reallocarray(ix->ents, ncap, sizeof(*ne));
+			if (ne == NULL)
+				return;
+			ix->ents = ne;
+			ix->cap = ncap;
+		}
+		ne = &ix->ents[ix->n++];
+		ne->off = ix->end;
+		ne->uid = h.uid;
+		ne->kind = h.kind;
+		ne->mflags = h.mflags;
+		ne->checked = 0;
+		if (ix->n > 1 && ient_cmp(&ix->ents[ix->n - 2], ne) > 0)
+			ix->sorted = 0;
+		ix->end += len;
+	}
+	if (ix->end < ix->maplen)
+		ix->damaged = 1;
+}
+
+/*
+ * Open and map postern-index afresh.  A missing file, a bad header or
+ * another UIDVALIDITY leave the table empty and the file due to be
+ * rewritten.  The caller holds the folder lock.
+ */
+static int
+index_load(struct folder *f, struct store_index *ix)
+{
+	unsigned char	 hdr[HDR_SIZE];
+	struct stat	 sb;
+	uint32_t	 v, crc;
+
+	index_unmap(ix);
+	ix->damaged = 0;
+	ix->fd = openat(f->fd, INDEX_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (ix->fd == -1) {
+		if (errno != ENOENT)
+			return -1;
+		ix->damaged = 1;
+		return 0;
+	}
+	if (fstat(ix->fd, &sb) == -1)
+		return -1;
+	if (!S_ISREG(sb.st_mode) || sb.st_size < HDR_SIZE ||
+	    (uintmax_t)sb.st_size > SIZE_MAX / 2 ||
+	    pread(ix->fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
+		goto bad;
+	memcpy(&crc, hdr + 16, 4);
+	if (memcmp(hdr, INDEX_MAGIC, 8) != 0 ||
+	    crc != crc32_update(0, hdr, 16))
+		goto bad;
+	memcpy(&v, hdr + 8, 4);
+	if (v != INDEX_VERSION)
+		goto bad;
+	memcpy(&v, hdr + 12, 4);
+	if (v != f->uidvalidity)
+		goto bad;
+	ix->uidvalidity = v;
+	if (index_remap(ix, (size_t)sb.st_size) == -1)
+		return -1;
+	ix->end = HDR_SIZE;
+	index_walk(ix);
+	return 0;
+ bad:
+	index_unmap(ix);
+	ix->damaged = 1;
+	return 0;
+}
+
+/*
+ * Take in what others added or replaced since we looked.  The caller
+ * holds the folder lock.
+ */
+static int
+index_refresh(struct folder *f, struct store_index *ix)
+{
+	struct stat	disk, held;
+
+	if (ix->fd == -1)
+		return index_load(f, ix);
+	if (fstatat(f->fd, INDEX_NAME, &disk, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    fstat(ix->fd, &held) == -1 || disk.st_ino != held.st_ino ||
+	    disk.st_dev != held.st_dev)
+		return index_load(f, ix);
+	if ((uint64_t)held.st_size <= ix->maplen)
+		return 0;
+	if ((uintmax_t)held.st_size > SIZE_MAX / 2)
+		return index_load(f, ix);
+	if (index_remap(ix, (size_t)held.st_size) == -1) {
+		index_unmap(ix);
+		return -1;
+	}
+	ix->damaged = 0;
+	index_walk(ix);
+	return 0;
+}
+
+/* Sorted by key, newest of each key only. */
+static void
+index_sort(struct store_index *ix)
+{
+	size_t	i, j;
+
+	if (ix->sorted)
+		return;
+	qsort(ix->ents, ix->n, sizeof(*ix->ents), ient_cmp);
+	for (i = j = 0; i < ix->n; i++) {
+		if (j > 0 && key_cmp(ix->ents[i].uid, ix->ents[i].kind,
+		    ix->ents[i].mflags, &ix->ents[j - 1]) == 0)
+			j--;
+		ix->ents[j++] = ix->ents[i];
+	}
+	ix->n = j;
+	ix->sorted = 1;
+}
+
+static struct store_index *
+index_get(struct folder *f)
+{
+	struct store_index	*ix;
+	int			 r;
+
+	if (f->index != NULL)
+		return f->index;
+	if ((ix = calloc(1, sizeof(*ix))) == NULL)
+		return NULL;
+	ix->fd = -1;
+	ix->sorted = 1;
+	RB_INIT(&ix->pend);
+	if (folder_lock(f) == -1) {
+		free(ix);
+		return NULL;
+	}
+	r = index_load(f, ix);
+	folder_unlock(f);
+	if (r == -1) {
+		log_warn("%s: %s/%s", __func__, f->name, INDEX_NAME);
+		index_unmap(ix);
+		ix->damaged = 1;
+	}
+	f->index = ix;
+	f->index_flush = index_flush_locked;
+	f->index_free = index_close;
+	return ix;
+}
+
+/* The record's checksum, once per record and handle. */
+static int
+rec_check(struct store_index *ix, struct ient *e)
+{
+	struct rhdr	h;
+	uint32_t	crc;
+
+	if (e->checked == 0) {
+		memcpy(&h, ix->map + e->off, sizeof(h));
+		crc = h.crc;
+		h.crc = 0;
+		e->checked = crc == crc32_update(crc32_update(0, &h,
+		    sizeof(h)), ix->map + e->off + REC_HDR,
+		    (size_t)h.baselen + h.datalen) ? 1 : 2;
+		if (e->checked == 2)
+			ix->damaged = 1;
+	}
+	return e->checked == 1;
+}
+
+/* The data of a sound record that belongs to this very message. */
+static const unsigned char *
+rec_match(struct store_index *ix, struct ient *e, const struct store_msg *m,
+    size_t *len)
+{
+	struct rhdr		 h;
+	const unsigned char	*base;
+
+	if (!rec_check(ix, e))
+		return NULL;
+	memcpy(&h, ix->map + e->off, sizeof(h));
+	base = ix->map + e->off + REC_HDR;
+	if (!m->have_vsize || h.vsize != m->vsize ||
+	    h.baselen != strlen(m->base) ||
+	    memcmp(base, m->base, h.baselen) != 0)
+		return NULL;
+	*len = h.datalen;
+	return base + h.baselen;
+}
+
+static const unsigned char *
+lookup(struct store_index *ix, const struct store_msg *m, int kind,
+    int mflags, size_t *len)
+{
+	struct pent	 key, *p;
+	size_t		 lo = 0, hi, mid;
+	int		 c;
+
+	key.uid = m->uid;
+	key.kind = kind;
+	key.mflags = mflags;
+	if ((p = RB_FIND(ptree, &ix->pend, &key)) != NULL &&
+	    m->have_vsize && p->vsize == m->vsize &&
+	    strcmp(p->base, m->base) == 0) {
+		*len = p->len;
+		return p->data;
+	}
+	index_sort(ix);
+	hi = ix->n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = key_cmp(m->uid, kind, mflags, &ix->ents[mid])) == 0)
+			return rec_match(ix, &ix->ents[mid], m, len);
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static int
+pend_add(struct store_index *ix, const struct store_msg *m, int kind,
+    int mflags, const struct buf *b)
+{
+	struct pent	*p, *old;
+
+	if (!m->have_vsize || b->len > REC_DATA_MAX)
+		return 0;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return -1;
+	p->uid = m->uid;
+	p->kind = kind;
+	p->mflags = mflags;
+	p->vsize = m->vsize;
+	p->len = b->len;
+	if ((p->base = strdup(m->base)) == NULL ||
+	    (p->data = malloc(b->len + 1)) == NULL) {
+		free(p->base);
+		free(p);
+		return -1;
+	}
+	memcpy(p->data, b->data, b->len);
+	if ((old = RB_INSERT(ptree, &ix->pend, p)) != NULL) {
+		RB_REMOVE(ptree, &ix->pend, old);
+		ix->pendbytes -= old->len;
+		free(old->base);
+		free(old->data);
+		free(old);
+		RB_INSERT(ptree, &ix->pend, p);
+	}
+	ix->pendbytes += p->len;
+	return 0;
+}
+
+/*
+ * A miss: parse the message once and render all three kinds with the
+ * same flags, since a client asking for one usually asks for the
+ * others soon; the one asked for goes to out.
+ */
+static int
+render_all(struct folder *f, struct store_msg *m, int want, struct buf *out)
+{
+	struct store_index	*ix = f->index;
+	struct store_map	 map;
+	struct mime_msg		 mm;
+	struct buf		 b[NKINDS];
+	int			 k, r = -1, saved, mflags;
+
+	if (store_msg_parse(f, m, &map, &mm) == -1)
+		return -1;
+	mflags = norm_flags(STORE_R_BODY, want);
+	for (k = 0; k < NKINDS; k++)
+		buf_init(&b[k]);
+	if (mime_envelope(&b[STORE_R_ENVELOPE], &mm, &mm.parts[0],
+	    mflags & MIME_UTF8) == -1 ||
+	    mime_bodystructure(&b[STORE_R_BODY], &mm, &mm.parts[0],
+	    mflags) == -1 ||
+	    mime_bodystructure(&b[STORE_R_BODYSTRUCTURE], &mm, &mm.parts[0],
+	    mflags | MIME_EXT) == -1)
+		goto out;
+	for (k = 0; k < NKINDS; k++)
+		if (pend_add(ix, m, k, norm_flags(k, mflags), &b[k]) == -1)
+			goto out;
+	r = 0;
+ out:
+	saved = errno;
+	mime_free(&mm);
+	store_map_free(&map);
+	errno = saved;
+	return r;
+}
+
+static int
+render_direct(struct folder *f, struct store_msg *m, int what, int mflags,
+    struct buf *out)
+{
+	struct store_map	map;
+	struct mime_msg		mm;
+	int			r, saved;
+
+	if (store_msg_parse(f, m, &map, &mm) == -1)
+		return -1;
+	if (what == STORE_R_ENVELOPE)
+		r = mime_envelope(out, &mm, &mm.parts[0], mflags);
+	else
+		r = mime_bodystructure(out, &mm, &mm.parts[0], mflags |
+		    (what == STORE_R_BODYSTRUCTURE ? MIME_EXT : 0));
+	saved = errno;
+	mime_free(&mm);
+	store_map_free(&map);
+	errno = saved;
+	return r;
+}
+
+int
+store_msg_render(struct folder *f, struct store_msg *m, int what, int mflags,
+    struct buf *out)
+{
+	struct store_index	*ix;
+	const unsigned char	*d;
+	size_t			 len;
+
+	if (what < 0 || what >= NKINDS) {
+		errno = EINVAL;
+		return -1;
+	}
+	mflags = norm_flags(what, mflags);
+	if ((ix = index_get(f)) == NULL)
+		return -1;
+	if ((d = lookup(ix, m, what, mflags, &len)) == NULL) {
+		if (render_all(f, m, mflags, out) == -1)
+			return -1;
+		/* Too large to keep, or no size known: render it again. */
+		if ((d = lookup(ix, m, what, mflags, &len)) == NULL)
+			return render_direct(f, m, what, mflags, out);
+		if (buf_add(out, d, len) == -1)
+			return -1;
+		if (ix->pendbytes >= PEND_FLUSH)
+			(void)folder_index_flush(f);
+		return 0;
+	}
+	return buf_add(out, d, len);
+}
+
+static int
+rec_write(struct buf *b, uint32_t uid, int kind, int mflags, uint64_t vsize,
+    const char *base, const void *data, size_t len)
+{
+	static const unsigned char	 pad[8];
+	struct rhdr			 h;
+	size_t				 bl = strlen(base), total;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = REC_MAGIC;
+	h.uid = uid;
+	h.baselen = (uint32_t)bl;
+	h.datalen = (uint32_t)len;
+	h.vsize = vsize;
+	h.kind = (uint8_t)kind;
+	h.mflags = (uint8_t)mflags;
+	h.crc = crc32_update(crc32_update(crc32_update(0, &h, sizeof(h)),
+	    base, bl), data, len);
+	total = REC_HDR + bl + len;
+	if (buf_add(b, &h, sizeof(h)) == -1 || buf_add(b, base, bl) == -1 ||
+	    buf_add(b, data, len) == -1 ||
+	    buf_add(b, pad, ALIGN8(total) - total) == -1)
+		return -1;
+	return 0;
+}
+
+/* Write out what is buffered once there is enough of it (or force). */
+static int
+out_flush(int fd, struct buf *b, int force)
+{
+	const unsigned char	*p = b->data;
+	size_t			 left = b->len;
+	ssize_t			 n;
+
+	if (!force && b->len < WBUF)
+		return 0;
+	while (left > 0) {
+		if ((n = write(fd, p, left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		left -= n;
+	}
+	buf_reset(b);
+	return 0;
+}
+
+/* A mapped record worth keeping: sound, and of a message we have. */
+static int
+live(struct folder *f, struct store_index *ix, struct ient *e)
+{
+	struct store_msg	*m;
+	size_t			 len;
+
+	if ((m = folder_msg_by_uid(f, e->uid)) == NULL)
+		return 0;
+	return rec_match(ix, e, m, &len) != NULL;
+}
+
+/*
+ * A new file with the live records and the pending ones, renamed into
+ * place: readers see the old file or the new one.
+ */
+static int
+index_rewrite(struct folder *f, struct store_index *ix)
+{
+	unsigned char	 hdr[HDR_SIZE];
+	struct buf	 b;
+	struct pent	*p, key;
+	struct ient	*e;
+	struct rhdr	 h;
+	uint32_t	 v, crc;
+	size_t		 i;
+	int		 fd, saved;
+
+	fd = openat(f->fd, INDEX_TMP,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1)
+		return -1;
+	buf_init(&b);
+	memset(hdr, 0, sizeof(hdr));
+	memcpy(hdr, INDEX_MAGIC, 8);
+	v = INDEX_VERSION;
+	memcpy(hdr + 8, &v, 4);
+	memcpy(hdr + 12, &f->uidvalidity, 4);
+	crc = crc32_update(0, hdr, 16);
+	memcpy(hdr + 16, &crc, 4);
+	if (buf_add(&b, hdr, sizeof(hdr)) == -1)
+		goto fail;
+	index_sort(ix);
+	for (i = 0; i < ix->n; i++) {
+		e = &ix->ents[i];
+		key.uid = e->uid;
+		key.kind = e->kind;
+		key.mflags = e->mflags;
+		if (RB_FIND(ptree, &ix->pend, &key) != NULL || !live(f, ix, e))
+			continue;
+		memcpy(&h, ix->map + e->off, sizeof(h));
+		if (buf_add(&b, ix->map + e->off,
+		    ALIGN8((uint64_t)REC_HDR + h.baselen + h.datalen)) == -1 ||
+		    out_flush(fd, &b, 0) == -1)
+			goto fail;
+	}
+	RB_FOREACH(p, ptree, &ix->pend) {
+		if (folder_msg_by_uid(f, p->uid) == NULL)
+			continue;
+		if (rec_write(&b, p->uid, p->kind, p->mflags, p->vsize,
+		    p->base, p->data, p->len) == -1 ||
+		    out_flush(fd, &b, 0) == -1)
+			goto fail;
+	}
+	if (out_flush(fd, &b, 1) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(f->fd, INDEX_TMP, f->fd, INDEX_NAME) == -1)
+		goto fail;
+	buf_free(&b);
+	pend_free(ix);
+	return index_load(f, ix);
+ fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	(void)unlinkat(f->fd, INDEX_TMP, 0);
+	buf_free(&b);
+	errno = saved;
+	return -1;
+}
+
+static int
+index_append(struct folder *f, struct store_index *ix)
+{
+	struct buf	 b;
+	struct pent	*p;
+	int		 fd, saved;
+
+	fd = openat(f->fd, INDEX_NAME,
+	    O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return -1;
+	buf_init(&b);
+	RB_FOREACH(p, ptree, &ix->pend) {
+		if (rec_write(&b, p->uid, p->kind, p->mflags, p->vsize,
+		    p->base, p->data, p->len) == -1 ||
+		    out_flush(fd, &b, 0) == -1)
+			goto fail;
+	}
+	if (out_flush(fd, &b, 1) == -1)
+		goto fail;
+	close(fd);
+	buf_free(&b);
+	pend_free(ix);
+	return index_refresh(f, ix);
+ fail:
+	saved = errno;
+	close(fd);
+	buf_free(&b);
+	/* Whatever part got there is checked like any record. */
+	errno = saved;
+	return -1;
+}
+
+/* The caller holds the folder lock. */
+int
+index_flush_locked(struct folder *f)
+{
+	struct store_index	*ix = f->index;
+	struct ient		*e;
+	struct rhdr		 h;
+	uint64_t		 livebytes = 0;
+	size_t			 i;
+	int			 r;
+
+	if (ix == NULL || RB_EMPTY(&ix->pend))
+		return 0;
+	if (index_refresh(f, ix) == -1)
+		return -1;
+	if (!ix->damaged && ix->fd != -1 && ix->uidvalidity == f->uidvalidity) {
+		index_sort(ix);
+		for (i = 0; i < ix->n; i++) {
+			e = &ix->ents[i];
+			if (!live(f, ix, e))
+				continue;
+			memcpy(&h, ix->map + e->off, sizeof(h));
+			livebytes += ALIGN8((uint64_t)REC_HDR + h.baselen +
+			    h.datalen);
+		}
+		/* A bad record seen by live() sets damaged too. */
+		if (!ix->damaged &&
+		    ix->maplen <= 2 * livebytes + 1024 * 1024 + HDR_SIZE)
+			return index_append(f, ix);
+	}
+	if ((r = index_rewrite(f, ix)) == -1)
+		log_warn("%s: %s/%s", __func__, f->name, INDEX_NAME);
+	return r;
+}
+
+int
+folder_index_flush(struct folder *f)
+{
+	int	r, saved;
+
+	if (f->index == NULL || RB_EMPTY(&f->index->pend))
+		return 0;
+	if (folder_lock(f) == -1)
+		return -1;
+	r = index_flush_locked(f);
+	saved = errno;
+	folder_unlock(f);
+	errno = saved;
+	return r;
+}

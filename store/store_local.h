@@ -1,0 +1,69 @@
+/*
+ * Between the files of store/, the mail store library of the session
+ * processes: the folder lock, file names of messages, the parts of a
+ * folder sync that appends, copies and moves reuse, and the index and
+ * keyword tables behind the published API of store.h.
+ */
+#ifndef POSTERN_STORE_LOCAL_H
+#define POSTERN_STORE_LOCAL_H
+
+#define FOLDER_LOCK		"postern-uidlist.lock"
+#define FOLDER_LOCK_WAIT	120	/* seconds */
+#define LOCATE_TRIES		3
+#define STORE_TMP_PREFIX	"..postern-"	/* never a folder name */
+#define STORE_UNIQ_MAX		128	/* a unique base name */
+#define STORE_SUBSCRIPTIONS	"subscriptions"
+
+/*
+ * Tests only: a test sets store_crash_hook to kill its process at a
+ * named step, to check what each crash leaves.  NULL otherwise.
+ */
+extern void	(*store_crash_hook)(const char *);
+#define CRASH_POINT(p)	do {						\
+	if (store_crash_hook != NULL)					\
+		store_crash_hook(p);					\
+} while (0)
+
+/* maildir.c */
+int		 folder_lock(struct folder *);
+void		 folder_unlock(struct folder *);
+struct folder	*folder_open_light(struct store *, const char *);
+int		 folder_dir_fd(struct folder *, int);
+int		 folder_tmp_fd(struct folder *);
+int		 store_msg_name(struct store_msg *, char *, size_t);
+int		 store_msg_locate(struct folder *, struct store_msg *);
+int		 store_msg_info(struct store_msg *, int, const char *);
+int		 store_dirname(const char *, char *, size_t);
+int		 store_unique(char *, size_t);
+int		 store_mkdir_p(const char *);
+
+/* sync.c */
+int		 folder_sync_locked(struct folder *, int,
+		    struct folder_changes *);
+int		 folder_assign_locked(struct folder *, char *const *,
+		    const time_t *, const uint64_t *, size_t, uint32_t *);
+
+/* uidlist.c */
+int		 uidlist_current(struct folder *);
+int		 uidlist_tail(struct folder *);
+int		 uidlist_append(struct folder *, struct store_msg *const *,
+		    size_t);
+void		 uidlist_forget(struct folder *);
+
+/* keywords.c */
+int		 keywords_load(struct folder *);
+void		 keywords_free(struct folder *);
+int		 keywords_remap(struct folder *, const struct folder *,
+		    uint64_t, uint64_t *);
+
+/* index.c */
+void		 index_close(struct folder *);
+int		 index_flush_locked(struct folder *);
+
+/* append.c */
+int		 store_copy_file(int, int, const char *, time_t);
+
+/* folder.c */
+int		 store_rmtree(int, const char *, int);
+
+#endif

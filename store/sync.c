@@ -1,0 +1,778 @@
+/*
+ * Folder sync for session processes: under the folder lock, new/ and
+ * cur/ are scanned, the files matched with the UID list by base name,
+ * new files numbered, vanished ones forgotten, and the list written
+ * back when anything changed.  The sync also tells an IMAP session
+ * what changed since its previous one (EXISTS, EXPUNGE, FETCH FLAGS),
+ * claims \Recent for an IMAP4rev1 SELECT, and gives UIDs to messages
+ * that APPEND, COPY and MOVE have just put into a folder without
+ * reading the whole folder.
+ */
+#ifndef __unused
+#define __unused	__attribute__((__unused__))
+#endif
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/tree.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "store.h"
+#include "store_local.h"
+
+#define SCAN_TRIES		5
+
+RB_HEAD(msgtree, store_msg);
+
+struct scan_ent {
+	size_t	off;		/* name in scan.names */
+	int	dir;
+};
+
+struct scan {
+	struct buf	 names;
+	struct scan_ent	*ents;
+	size_t		 n, cap;
+	struct timespec	 mtime[2];	/* new/, cur/ after reading */
+};
+
+/* What the handle showed before a sync. */
+struct snap {
+	uint32_t	uid;
+	int		recent;
+	uint64_t	flags;
+};
+
+static int	 msg_cmp(struct store_msg *, struct store_msg *);
+static int	 fresh_cmp(const void *, const void *);
+static int	 scan_dir(struct folder *, int, struct scan *, int *);
+static int	 scan_folder(struct folder *, struct scan *, int *);
+static void	 scan_free(struct scan *);
+static int	 merge_scan(struct folder *, struct scan *, struct msgtree *,
+		    struct store_msg ***, size_t *);
+static int	 number_fresh(struct folder *, struct store_msg **, size_t);
+static void	 msg_stat_time(struct folder *, struct store_msg *);
+static int	 dirs_unchanged(struct folder *);
+static int	 sync_scan(struct folder *, int, int *, int *);
+static int	 take_snap(struct folder *, struct snap **, size_t *);
+static void	 restore_recent(struct folder *, const struct snap *, size_t);
+static int	 diff_snap(struct folder *, const struct snap *, size_t,
+		    struct folder_changes *);
+static int	 uid_push(uint32_t **, size_t *, size_t *, uint32_t);
+static int	 assign_whole(struct folder *, char *const *, size_t,
+		    uint32_t *);
+
+RB_GENERATE_STATIC(msgtree, store_msg, rb, msg_cmp)
+
+static int
+msg_cmp(struct store_msg *a, struct store_msg *b)
+{
+	return strcmp(a->base, b->base);
+}
+
+/* New files get UIDs by delivery time, then by name. */
+static int
+fresh_cmp(const void *a, const void *b)
+{
+	const struct store_msg	*ma = *(struct store_msg * const *)a;
+	const struct store_msg	*mb = *(struct store_msg * const *)b;
+
+	if (ma->sortkey != mb->sortkey)
+		return ma->sortkey < mb->sortkey ? -1 : 1;
+	return strcmp(ma->base, mb->base);
+}
+
+/*
+ * Bring the folder's table up to date with its directories and its UID
+ * list, under the folder lock.  Every store_msg pointer taken before
+ * is invalid afterwards.
+ */
+int
+folder_sync(struct folder *f, int flags)
+{
+	return folder_sync_changes(f, flags, NULL);
+}
+
+int
+folder_sync_changes(struct folder *f, int flags, struct folder_changes *ch)
+{
+	int	r, saved;
+
+	if (ch != NULL)
+		memset(ch, 0, sizeof(*ch));
+	if (folder_lock(f) == -1) {
+		log_warn("%s: lock %s", __func__, f->name);
+		return -1;
+	}
+	r = folder_sync_locked(f, flags, ch);
+	saved = errno;
+	folder_unlock(f);
+	if (r == -1 && ch != NULL)
+		folder_changes_free(ch);
+	errno = saved;
+	return r;
+}
+
+void
+folder_changes_free(struct folder_changes *ch)
+{
+	free(ch->expunged);
+	free(ch->added);
+	free(ch->flagged);
+	memset(ch, 0, sizeof(*ch));
+}
+
+static void
+scan_free(struct scan *sc)
+{
+	buf_free(&sc->names);
+	free(sc->ents);
+	memset(sc, 0, sizeof(*sc));
+}
+
+/*
+ * Read one of new/ and cur/ into the scan.  *stable is cleared when the
+ * directory changed while we read it: a file renamed meanwhile may
+ * have been missed, and a missed file must not be taken for expunged.
+ */
+static int
+scan_dir(struct folder *f, int dir, struct scan *sc, int *stable)
+{
+	struct stat	 before, after;
+	struct dirent	*de;
+	struct scan_ent	*ne;
+	DIR		*dp;
+	size_t		 len, ncap;
+	int		 fd;
+
+	if (fstat(folder_dir_fd(f, dir), &before) == -1)
+		return -1;
+	if ((fd = openat(folder_dir_fd(f, dir), ".",
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if ((dp = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	errno = 0;
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (sc->n == sc->cap) {
+			ncap = sc->cap ? sc->cap * 2 : 256;
+			ne = reallocarray(sc->ents, ncap, sizeof(*ne));
+			if (ne == NULL)
+				goto fail;
+			sc->ents = ne;
+			sc->cap = ncap;
+		}
+		len = strlen(de->d_name);
+		sc->ents[sc->n].off = sc->names.len;
+		sc->ents[sc->n].dir = dir;
+		if (buf_add(&sc->names, de->d_name, len + 1) == -1)
+			goto fail;
+		sc->n++;
+		errno = 0;
+	}
+	if (errno != 0)
+		goto fail;
+	closedir(dp);
+	if (fstat(folder_dir_fd(f, dir), &after) == -1)
+		return -1;
+	if (before.st_mtim.tv_sec != after.st_mtim.tv_sec ||
+	    before.st_mtim.tv_nsec != after.st_mtim.tv_nsec ||
+	    before.st_ino != after.st_ino)
+		*stable = 0;
+	sc->mtime[dir] = after.st_mtim;
+	return 0;
+ fail:
+	closedir(dp);
+	return -1;
+}
+
+/*
+ * new/ first, then cur/: a file moved from new/ to cur/ between the
+ * two reads is then seen twice, never missed.
+ */
+static int
+scan_folder(struct folder *f, struct scan *sc, int *stable)
+{
+	int	try;
+
+	for (try = 0; try < SCAN_TRIES; try++) {
+		scan_free(sc);
+		*stable = 1;
+		if (scan_dir(f, STORE_DIR_NEW, sc, stable) == -1 ||
+		    scan_dir(f, STORE_DIR_CUR, sc, stable) == -1) {
+			log_warn("%s: %s/%s", __func__, f->store->path,
+			    f->name);
+			return -1;
+		}
+		if (*stable)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * Match the scanned files with the table.  Files not in it become new
+ * messages (*freshp); a base seen in both new/ and cur/ is one message,
+ * the cur/ one.
+ */
+static int
+merge_scan(struct folder *f, struct scan *sc, struct msgtree *tree,
+    struct store_msg ***freshp, size_t *nfreshp)
+{
+	struct store_msg	 key, *m, **fresh = NULL, **nv;
+	char			*name, *info;
+	size_t			 i, bl, nfresh = 0, cap = 0;
+
+	for (i = 0; i < sc->n; i++) {
+		name = (char *)sc->names.data + sc->ents[i].off;
+		if (store_name_split(name, &bl) == -1)
+			continue;
+		info = NULL;
+		if (name[bl] == ':') {
+			name[bl] = '\0';
+			info = name + bl + 1;
+		}
+		key.base = name;
+		if ((m = RB_FIND(msgtree, tree, &key)) == NULL) {
+			if ((m = store_msg_new(name, bl)) == NULL)
+				goto fail;
+			if (nfresh == cap) {
+				cap = cap ? cap * 2 : 64;
+				nv = reallocarray(fresh, cap, sizeof(*nv));
+				if (nv == NULL) {
+					store_msg_free(m);
+					goto fail;
+				}
+				fresh = nv;
+			}
+			fresh[nfresh++] = m;
+			RB_INSERT(msgtree, tree, m);
+		} else if (m->seen && m->dir == STORE_DIR_CUR)
+			continue;
+		if (store_msg_info(m, sc->ents[i].dir, info) == -1)
+			goto fail;
+		m->seen = 1;
+	}
+	*freshp = fresh;
+	*nfreshp = nfresh;
+	return 0;
+ fail:
+	for (i = 0; i < nfresh; i++)
+		store_msg_free(fresh[i]);
+	free(fresh);
+	return -1;
+}
+
+/* The delivery time: the file's mtime, else the time in its name. */
+static void
+msg_stat_time(struct folder *f, struct store_msg *m)
+{
+	struct stat	sb;
+	char		name[NAME_MAX + 1];
+
+	m->time = 0;
+	if (store_msg_name(m, name, sizeof(name)) == 0 &&
+	    fstatat(folder_dir_fd(f, m->dir), name, &sb,
+	    AT_SYMLINK_NOFOLLOW) == 0)
+		m->time = sb.st_mtim.tv_sec;
+	if (m->time <= 0)
+		m->time = store_name_time(m->base);
+	if (m->time <= 0)
+		m->time = time(NULL);
+}
+
+/*
+ * Number new files.  UIDs run out after 2^32-1; then the folder starts
+ * over under a new UIDVALIDITY, as RFC 3501 allows.  Returns 1 when
+ * that happened.
+ */
+static int
+number_fresh(struct folder *f, struct store_msg **fresh, size_t nfresh)
+{
+	size_t	i;
+	time_t	t;
+	int	renumbered = 0;
+
+	if (nfresh == 0)
+		return 0;
+	for (i = 0; i < nfresh; i++) {
+		msg_stat_time(f, fresh[i]);
+		t = store_name_time(fresh[i]->base);
+		fresh[i]->sortkey = t > 0 ? t : fresh[i]->time;
+	}
+	qsort(fresh, nfresh, sizeof(*fresh), fresh_cmp);
+	if (nfresh > UINT32_MAX - 1 - (uint64_t)f->uidnext) {
+		log_warnx("%s: %s: UIDs exhausted, new UIDVALIDITY", __func__,
+		    f->name);
+		f->uidvalidity = uidlist_new_uidvalidity(f, f->uidvalidity);
+		f->uidnext = 1;
+		f->recent_mark = 1;
+		for (i = 0; i < f->nmsgs; i++)
+			f->msgs[i]->uid = f->uidnext++;
+		renumbered = 1;
+	}
+	/* The caller reserved the room. */
+	for (i = 0; i < nfresh; i++) {
+		fresh[i]->uid = f->uidnext++;
+		f->msgs[f->nmsgs++] = fresh[i];
+	}
+	return renumbered;
+}
+
+/*
+ * Neither directory changed since a scan that found them settled: the
+ * table still tells what is there.  Directory times come from a coarse
+ * clock, so a scan trusts them only when they were over a second old:
+ * a change within the same tick as the scan cannot hide.
+ */
+static int
+dirs_unchanged(struct folder *f)
+{
+	struct stat	sb;
+	int		d;
+
+	if (!f->dirs_clean)
+		return 0;
+	for (d = STORE_DIR_NEW; d <= STORE_DIR_CUR; d++) {
+		if (fstat(folder_dir_fd(f, d), &sb) == -1)
+			return 0;
+		if (sb.st_mtim.tv_sec != f->dir_mtime[d].tv_sec ||
+		    sb.st_mtim.tv_nsec != f->dir_mtime[d].tv_nsec)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The scan proper.  With reread the table is loaded from the list
+ * first; without, the table is known to match the list already.
+ */
+static int
+sync_scan(struct folder *f, int reread, int *changedp, int *assignedp)
+{
+	struct msgtree		  tree = RB_INITIALIZER(&tree);
+	struct scan		  sc;
+	struct store_msg	**fresh = NULL, *m;
+	struct timespec		  now;
+	size_t			  nfresh = 0, i, j;
+	uint32_t		  known, old_next;
+	int			  stable, changed = 0, assigned = 0, d;
+
+	memset(&sc, 0, sizeof(sc));
+	if (clock_gettime(CLOCK_REALTIME, &now) == -1)
+		return -1;
+	if (reread) {
+		switch (uidlist_read(f, &known)) {
+		case UIDLIST_OK:
+			if (f->ul_torn)
+				changed = 1;
+			break;
+		case UIDLIST_IMPORTED:
+			changed = assigned = 1;
+			break;
+		case UIDLIST_MISSING:
+		case UIDLIST_CORRUPT:
+			f->uidvalidity = uidlist_new_uidvalidity(f, known);
+			f->uidnext = 1;
+			f->recent_mark = 1;
+			changed = assigned = 1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	old_next = f->uidnext;
+
+	/* Index the list by base; a base listed twice keeps its first UID. */
+	for (i = j = 0; i < f->nmsgs; i++) {
+		m = f->msgs[i];
+		m->seen = 0;
+		m->dir = STORE_DIR_NEW;
+		if (RB_INSERT(msgtree, &tree, m) != NULL) {
+			store_msg_free(m);
+			changed = 1;
+			continue;
+		}
+		f->msgs[j++] = m;
+	}
+	f->nmsgs = j;
+
+	if (scan_folder(f, &sc, &stable) == -1 ||
+	    merge_scan(f, &sc, &tree, &fresh, &nfresh) == -1) {
+		scan_free(&sc);
+		uidlist_forget(f);
+		return -1;
+	}
+	f->dirs_clean = stable;
+	for (d = STORE_DIR_NEW; d <= STORE_DIR_CUR; d++) {
+		f->dir_mtime[d] = sc.mtime[d];
+		if (sc.mtime[d].tv_sec >= now.tv_sec - 1)
+			f->dirs_clean = 0;
+	}
+	scan_free(&sc);
+
+	/* Forget vanished files, unless a busy directory hid them. */
+	for (i = j = 0; i < f->nmsgs; i++) {
+		m = f->msgs[i];
+		if (!m->seen && stable) {
+			store_msg_free(m);
+			changed = 1;
+			continue;
+		}
+		if (m->time <= 0) {
+			msg_stat_time(f, m);
+			changed = 1;
+		}
+		f->msgs[j++] = m;
+	}
+	f->nmsgs = j;
+
+	if (folder_reserve(f, nfresh) == -1) {
+		for (i = 0; i < nfresh; i++)
+			store_msg_free(fresh[i]);
+		free(fresh);
+		uidlist_forget(f);
+		return -1;
+	}
+	if (number_fresh(f, fresh, nfresh))
+		changed = assigned = 1;
+	free(fresh);
+	if (nfresh > 0 || f->uidnext != old_next)
+		changed = assigned = 1;
+	*changedp = changed;
+	*assignedp = assigned;
+	return 0;
+}
+
+static int
+take_snap(struct folder *f, struct snap **snapp, size_t *nsnapp)
+{
+	struct snap	*s;
+	size_t		 i;
+
+	*snapp = NULL;
+	*nsnapp = 0;
+	if (f->nmsgs == 0)
+		return 0;
+	if ((s = reallocarray(NULL, f->nmsgs, sizeof(*s))) == NULL)
+		return -1;
+	for (i = 0; i < f->nmsgs; i++) {
+		s[i].uid = f->msgs[i]->uid;
+		s[i].recent = f->msgs[i]->recent;
+		s[i].flags = f->msgs[i]->flags;
+	}
+	*snapp = s;
+	*nsnapp = f->nmsgs;
+	return 0;
+}
+
+/* \Recent belongs to this handle: it survives a reread of the list. */
+static void
+restore_recent(struct folder *f, const struct snap *s, size_t ns)
+{
+	size_t	i = 0, j = 0;
+
+	while (i < f->nmsgs && j < ns) {
+		if (f->msgs[i]->uid < s[j].uid)
+			i++;
+		else if (f->msgs[i]->uid > s[j].uid)
+			j++;
+		else {
+			f->msgs[i]->recent = s[j].recent;
+			i++;
+			j++;
+		}
+	}
+}
+
+static int
+uid_push(uint32_t **v, size_t *n, size_t *cap, uint32_t uid)
+{
+	uint32_t	*nv;
+	size_t		 ncap;
+
+	if (*n == *cap) {
+		ncap = *cap ? *cap * 2 : 16;
+		if ((nv = reallocarray(*v, ncap, sizeof(*nv))) == NULL)
+			return -1;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = uid;
+	return 0;
+}
+
+/* Both sides are in ascending UID order: one merge pass. */
+static int
+diff_snap(struct folder *f, const struct snap *s, size_t ns,
+    struct folder_changes *ch)
+{
+	size_t	i = 0, j = 0, ce = 0, ca = 0, cf = 0;
+	int	r = 0;
+
+	while (r == 0 && (i < f->nmsgs || j < ns)) {
+		if (j == ns || (i < f->nmsgs && f->msgs[i]->uid < s[j].uid))
+			r = uid_push(&ch->added, &ch->nadded, &ca,
+			    f->msgs[i++]->uid);
+		else if (i == f->nmsgs || f->msgs[i]->uid > s[j].uid)
+			r = uid_push(&ch->expunged, &ch->nexpunged, &ce,
+			    s[j++].uid);
+		else {
+			if (f->msgs[i]->flags != s[j].flags)
+				r = uid_push(&ch->flagged, &ch->nflagged, &cf,
+				    f->msgs[i]->uid);
+			i++;
+			j++;
+		}
+	}
+	return r;
+}
+
+/*
+ * The sync under the lock.  A crash anywhere in it loses nothing: the
+ * list is replaced whole (temp file, fsync, rename), so it is the old
+ * one or the new one; with the old one, the files numbered here are
+ * numbered again next time, and since nobody was told their UIDs (that
+ * happens only after this returns) that is harmless.
+ */
+int
+folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
+{
+	struct snap		*snap = NULL;
+	struct store_msg	*m;
+	size_t			 nsnap = 0, i;
+	uint32_t		 old_uv = f->uidvalidity;
+	int			 reread, changed = 0, assigned = 0, fd, r;
+
+	flags |= f->oflags;
+	if ((ch != NULL || (flags & FOLDER_RECENT)) &&
+	    take_snap(f, &snap, &nsnap) == -1)
+		return -1;
+	reread = f->light || !uidlist_current(f);
+	if (reread || (flags & FOLDER_FORCE) || !dirs_unchanged(f)) {
+		if (sync_scan(f, reread, &changed, &assigned) == -1) {
+			free(snap);
+			return -1;
+		}
+		f->light = 0;
+	}
+	if (reread && snap != NULL && old_uv == f->uidvalidity)
+		restore_recent(f, snap, nsnap);
+
+	if ((flags & FOLDER_RECENT) && f->recent_mark < f->uidnext) {
+		for (i = 0; i < f->nmsgs; i++)
+			if (f->msgs[i]->uid >= f->recent_mark)
+				f->msgs[i]->recent = 1;
+		f->recent_mark = f->uidnext;
+		changed = 1;
+	}
+
+	if (flags & FOLDER_SIZES) {
+		for (i = 0; i < f->nmsgs; i++) {
+			m = f->msgs[i];
+			if (m->have_vsize)
+				continue;
+			if ((fd = store_msg_open(f, m)) == -1)
+				continue;
+			if (store_crlf_size(fd, &m->vsize) == 0) {
+				m->have_vsize = 1;
+				changed = 1;
+			} else
+				log_warn("%s: %s/%s", __func__, f->name,
+				    m->base);
+			close(fd);
+		}
+	}
+	if (changed)
+		CRASH_POINT("sync-before-write");
+	if (changed && uidlist_write(f) == -1) {
+		/*
+		 * UIDs handed out but not saved would change next time:
+		 * clients would fetch those messages again.  Cached facts
+		 * and the \Recent claim can simply be worked out again.
+		 */
+		if (assigned) {
+			log_warnx("%s: %s: new UIDs cannot be saved", __func__,
+			    f->name);
+			free(snap);
+			return -1;
+		}
+		log_warnx("%s: %s: cached facts not saved", __func__, f->name);
+	}
+	if ((r = keywords_load(f)) == -1)
+		log_warn("%s: %s: keywords", __func__, f->name);
+	if (ch != NULL) {
+		ch->keywords = r == 1;
+		ch->uidvalidity = old_uv != 0 && old_uv != f->uidvalidity;
+		if (diff_snap(f, snap, nsnap, ch) == -1) {
+			free(snap);
+			return -1;
+		}
+	}
+	free(snap);
+	if (f->index != NULL)
+		(void)f->index_flush(f);
+	return 0;
+}
+
+/*
+ * The rest of the lock-held work of assigning UIDs when the list must
+ * be read whole: a full sync numbers the new files along with whatever
+ * else arrived, and each gets the UID the sync gave it.
+ */
+static int
+assign_whole(struct folder *f, char *const *bases, size_t n, uint32_t *uids)
+{
+	struct msgtree		 tree = RB_INITIALIZER(&tree);
+	struct store_msg	 key, *m;
+	size_t			 i;
+
+	if (folder_sync_locked(f, FOLDER_FORCE, NULL) == -1)
+		return -1;
+	for (i = 0; i < f->nmsgs; i++)
+		RB_INSERT(msgtree, &tree, f->msgs[i]);
+	for (i = 0; i < n; i++) {
+		key.base = bases[i];
+		m = RB_FIND(msgtree, &tree, &key);
+		uids[i] = m != NULL ? m->uid : 0;
+	}
+	return 0;
+}
+
+/*
+ * Give UIDs to files that the caller has just put into cur/ under
+ * these base names, holding the folder lock since before the first of
+ * them arrived (so no sync can have numbered them), in the order
+ * given.  The records go at the end of the list and are on disk before
+ * this returns; only then may the UIDs be told to anyone.  A crash
+ * before that leaves the files without UIDs: the next sync numbers
+ * them, with UIDs nobody has seen.  uids[i] is 0 only for a file the
+ * full-sync path did not find (removed meanwhile by someone else).
+ */
+int
+folder_assign_locked(struct folder *f, char *const *bases,
+    const time_t *times, const uint64_t *vsizes, size_t n, uint32_t *uids)
+{
+	struct store_msg	**nm;
+	size_t			  i;
+	int			  r, tail = 0;
+
+	if (n == 0)
+		return 0;
+	if (f->light) {
+		if ((r = uidlist_tail(f)) == -1)
+			return -1;
+		if (r == 1)
+			return assign_whole(f, bases, n, uids);
+		tail = 1;
+	} else if (!uidlist_current(f))
+		return assign_whole(f, bases, n, uids);
+	if (n > UINT32_MAX - 1 - (uint64_t)f->uidnext) {
+		if (tail)
+			uidlist_forget(f);
+		return assign_whole(f, bases, n, uids);
+	}
+	if ((nm = calloc(n, sizeof(*nm))) == NULL)
+		return -1;
+	if (!tail && folder_reserve(f, n) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if ((nm[i] = store_msg_new(bases[i], strlen(bases[i]))) ==
+		    NULL)
+			goto fail;
+		nm[i]->uid = f->uidnext + i;
+		nm[i]->time = times[i];
+		nm[i]->dir = STORE_DIR_CUR;
+		if (!nm[i]->have_vsize) {
+			nm[i]->vsize = vsizes[i];
+			nm[i]->have_vsize = 1;
+		}
+	}
+	if (uidlist_append(f, nm, n) == -1)
+		goto fail;
+	f->uidnext += n;
+	for (i = 0; i < n; i++) {
+		uids[i] = nm[i]->uid;
+		if (tail)
+			store_msg_free(nm[i]);
+		else {
+			f->msgs[f->nmsgs++] = nm[i];
+			f->dirs_clean = 0;
+		}
+	}
+	free(nm);
+	/* A light handle has no table to keep matching the list. */
+	if (tail)
+		uidlist_forget(f);
+	return 0;
+ fail:
+	for (i = 0; i < n; i++)
+		store_msg_free(nm[i]);
+	free(nm);
+	if (tail)
+		uidlist_forget(f);
+	return -1;
+}
+
+/*
+ * Look for a message whose file was renamed or moved by someone else.
+ * Read new/ then cur/ (a cur/ name wins); when a concurrent rename may
+ * have hidden it, try again.  -1 with errno ENOENT: it is gone.
+ */
+int
+store_msg_locate(struct folder *f, struct store_msg *m)
+{
+	struct scan	 sc;
+	struct scan_ent	*found;
+	char		*name;
+	size_t		 i, bl, blen = strlen(m->base);
+	int		 try, stable, r;
+
+	memset(&sc, 0, sizeof(sc));
+	for (try = 0; try < LOCATE_TRIES; try++) {
+		scan_free(&sc);
+		stable = 1;
+		if (scan_dir(f, STORE_DIR_NEW, &sc, &stable) == -1 ||
+		    scan_dir(f, STORE_DIR_CUR, &sc, &stable) == -1) {
+			log_warn("%s: %s/%s", __func__, f->store->path,
+			    f->name);
+			scan_free(&sc);
+			return -1;
+		}
+		found = NULL;
+		for (i = 0; i < sc.n; i++) {
+			name = (char *)sc.names.data + sc.ents[i].off;
+			if (strncmp(name, m->base, blen) == 0 &&
+			    (name[blen] == '\0' || name[blen] == ':') &&
+			    store_name_split(name, &bl) == 0)
+				found = &sc.ents[i];
+		}
+		if (found != NULL) {
+			name = (char *)sc.names.data + found->off;
+			r = store_msg_info(m, found->dir,
+			    name[blen] == ':' ? name + blen + 1 : NULL);
+			scan_free(&sc);
+			return r;
+		}
+		if (stable)
+			break;
+	}
+	scan_free(&sc);
+	errno = ENOENT;
+	return -1;
+}
