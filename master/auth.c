@@ -197,12 +197,20 @@ auth_restart(evutil_socket_t fd, short ev, void *arg)
 	auth_start();
 }
 
+/* At shutdown: end postern-auth and reap it (for a second at most). */
 void
 auth_stop(void)
 {
+	int	i;
+
 	auth_close();
-	if (env->auth_pid > 0) {
-		kill(env->auth_pid, SIGTERM);
-		env->auth_pid = 0;
+	if (env->auth_pid <= 0)
+		return;
+	kill(env->auth_pid, SIGTERM);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(env->auth_pid, NULL, WNOHANG) != 0)
+			break;
+		usleep(10000);
 	}
+	env->auth_pid = 0;
 }

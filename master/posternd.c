@@ -129,13 +129,20 @@ main(int argc, char *argv[])
 	}
 
 	OPENSSL_init_ssl(0, NULL);
-	if (cert_load_all(conf, &env->certs, env->proto_cert) == -1)
+	/* From here on a failed start must not leave a pid file behind. */
+	if (cert_load_all(conf, &env->certs, env->proto_cert) == -1) {
+		pidfile_remove(pidfh);
 		errx(1, "cannot load certificates");
-	if (listen_open_all(conf, NULL) == -1)
+	}
+	if (listen_open_all(conf, NULL) == -1) {
+		pidfile_remove(pidfh);
 		errx(1, "cannot open listeners");
+	}
 
-	if (!debug && daemon(0, 0) == -1)
+	if (!debug && daemon(0, 0) == -1) {
+		pidfile_remove(pidfh);
 		err(1, "daemon");
+	}
 	if (pidfile_write(pidfh) == -1)
 		log_warn("pidfile_write %s", conf->pidfile);
 
@@ -156,9 +163,11 @@ main(int argc, char *argv[])
 
 	setproctitle("master");
 	env->stats.started = time(NULL);
-	if (control_open(conf) == -1)
+	if (control_open(conf) == -1) {
+		pidfile_remove(pidfh);
 		fatalx("cannot open the control socket %s",
 		    conf->control_socket);
+	}
 	auth_start();
 	listen_events_add(conf);
 	log_info("posternd started, configuration %s", conf->file);
