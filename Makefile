@@ -112,11 +112,11 @@ $(BIN)/postern-auth: $(O)/auth/postern-auth.o $(A_AUTH) $(A_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBEVENT) -lpam -lcrypt $(LIBGSS) \
 	    $(LIBSSL) $(LIBBSD)
 
-$(BIN)/postern-worker: $(O)/worker/worker.o $(A_WORKER) $(A_IMAP) $(A_LIB)
+$(BIN)/postern-worker: $(O)/worker/worker.o $(A_IMAP) $(A_WORKER) $(A_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBSSL) -lseccomp $(LIBBSD)
 
-$(BIN)/postern-session: $(O)/worker/session.o $(A_WORKER) $(A_IMAP) \
+$(BIN)/postern-session: $(O)/worker/session.o $(A_IMAP) $(A_WORKER) \
     $(A_STORE) $(A_MIME) $(A_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBSD)
@@ -158,10 +158,10 @@ $(B)/regress/unit/t_store_%: regress/unit/t_store_%.c $(A_STORE) $(A_MIME) \
     $(A_LIB)
 	@mkdir -p $(@D)
 	$(UNIT_CC) $(A_STORE) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
-$(B)/regress/unit/t_worker_%: regress/unit/t_worker_%.c $(A_WORKER) \
-    $(A_IMAP) $(A_STORE) $(A_MIME) $(A_LIB)
+$(B)/regress/unit/t_worker_%: regress/unit/t_worker_%.c $(A_IMAP) \
+    $(A_WORKER) $(A_STORE) $(A_MIME) $(A_LIB)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_WORKER) $(A_IMAP) $(A_STORE) $(A_MIME) $(A_LIB) \
+	$(UNIT_CC) $(A_IMAP) $(A_WORKER) $(A_STORE) $(A_MIME) $(A_LIB) \
 	    $(LIBATF) $(LIBSSL) -lseccomp $(LIBBSD)
 $(B)/regress/unit/t_mime_%: regress/unit/t_mime_%.c $(A_MIME) $(A_LIB)
 	@mkdir -p $(@D)

@@ -12,7 +12,8 @@ demo_uid=61000
 demo_gid=61000
 
 if [ "$(id -u)" != 0 ]; then
-	echo "make run: run this as root (postern binds ports 110 and 995)" >&2
+	echo "make run: run this as root (postern binds ports 110, 143," \
+	    "993 and 995)" >&2
 	exit 1
 fi
 
@@ -52,7 +53,8 @@ Content-Type: text/plain; charset=utf-8
 Hello demo,
 
 this is sample message $n of 3 on your postern demo server.
-Fetch it with any POP3 client on 127.0.0.1 port 110 (STLS) or 995 (TLS),
+Read it with any IMAP client on 127.0.0.1 port 143 (STARTTLS) or 993
+(TLS), or fetch it with a POP3 client on port 110 (STLS) or 995 (TLS),
 user "demo", password "demo".
 
 -- 
@@ -82,14 +84,21 @@ pop3 {
 	listen on 127.0.0.1 port 110
 	listen on 127.0.0.1 port 995 tls
 }
+
+imap {
+	listen on 127.0.0.1 port 143
+	listen on 127.0.0.1 port 993 tls
+}
 CONF
 
 cat <<MSG
 
 postern demo: user "demo", password "demo"
-  POP3  127.0.0.1:110 (STLS)   127.0.0.1:995 (TLS)
+  IMAP  127.0.0.1:143 (STARTTLS)   127.0.0.1:993 (TLS)
+  POP3  127.0.0.1:110 (STLS)       127.0.0.1:995 (TLS)
   state in $state; the self-signed certificate is $state/certs/default.crt
-  try:  openssl s_client -connect 127.0.0.1:995 -quiet
+  try:  openssl s_client -connect 127.0.0.1:993 -quiet
+        openssl s_client -connect 127.0.0.1:995 -quiet
 Ctrl-C stops the server.
 
 MSG

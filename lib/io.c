@@ -99,6 +99,50 @@ io_wait(struct io *io, int events, int timeout_s)
 	return IO_OK;
 }
 
+/*
+ * Wait until the client has input (IO_OK: buffered input counts, and
+ * so do end of file and errors, which the next read reports) or until
+ * another descriptor, an inotify one say, is readable (IO_EXTRA).
+ * Output owed to the client goes first.  Also IO_TIMEOUT after
+ * timeout_s seconds (0: none), IO_INTR, IO_ERR.
+ */
+int
+io_wait_extra(struct io *io, int fd, int timeout_s)
+{
+	struct pollfd	pfd[2];
+	struct timespec	ts;
+	int		r;
+
+	if (io->line_consumed) {
+		buf_drain(&io->in, io->line_consumed);
+		io->line_consumed = 0;
+	}
+	if (io->in.len > 0 || io->eof ||
+	    (io->has_pending != NULL && io->has_pending(io)))
+		return IO_OK;
+	if (io->out.len > 0 && (r = io_flush(io)) != IO_OK)
+		return r;
+	pfd[0].fd = io->fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = fd;
+	pfd[1].events = POLLIN;
+	ts.tv_sec = timeout_s;
+	ts.tv_nsec = 0;
+	if (io->waitmask != NULL)
+		r = ppoll(pfd, 2, timeout_s > 0 ? &ts : NULL, io->waitmask);
+	else
+		r = poll(pfd, 2, timeout_s > 0 ? timeout_s * 1000 : -1);
+	if (r == -1)
+		return errno == EINTR ? IO_INTR : IO_ERR;
+	if (r == 0)
+		return IO_TIMEOUT;
+	if (pfd[0].revents != 0)
+		return IO_OK;
+	if (pfd[1].revents & (POLLERR | POLLNVAL))
+		return IO_ERR;
+	return IO_EXTRA;
+}
+
 /* Read once from the transport into io->in, waiting if needed. */
 int
 io_fill(struct io *io)

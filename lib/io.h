@@ -28,6 +28,7 @@
 #define IO_INTR		(-4)	/* a signal arrived: check your flags */
 #define IO_WANTREAD	(-5)	/* transport only */
 #define IO_WANTWRITE	(-6)	/* transport only */
+#define IO_EXTRA	(-7)	/* io_wait_extra(): the other fd is ready */
 
 struct io {
 	int		 fd;
@@ -63,6 +64,7 @@ int	io_printf(struct io *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
 int	io_flush(struct io *);
 int	io_wait(struct io *, int, int);
+int	io_wait_extra(struct io *, int, int);
 size_t	io_buffered(struct io *);
 
 #endif

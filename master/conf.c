@@ -42,7 +42,7 @@ static const struct conf_proto_info protocols[] = {
 	{ PROTO_POP3, "pop3", 110, 995, 10 * 60, 10 * 60,
 	    "RFC 1939 section 3", 1, "pop" },		/* RFC 5034 */
 	{ PROTO_IMAP, "imap", 143, 993, 30 * 60, 30 * 60,
-	    "RFC 3501 section 5.4", 0, "imap" },	/* RFC 3501 */
+	    "RFC 3501 section 5.4", 1, "imap" },	/* RFC 3501 */
 	{ PROTO_SUBMISSION, "submission", 587, 465, 5 * 60, 0,
 	    NULL, 0, "smtp" },				/* RFC 4954 */
 };

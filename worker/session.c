@@ -227,6 +227,10 @@ session_fail(struct session *s, const char *why)
 		(void)io_puts(&s->io, "-ERR [SYS/TEMP] Unable to open the "
 		    "mailbox\r\n");
 		(void)io_flush(&s->io);
+	} else if (s->init.proto == PROTO_IMAP) {
+		(void)io_puts(&s->io, "* BYE [UNAVAILABLE] Unable to open the "
+		    "mailbox, try again later.\r\n");
+		(void)io_flush(&s->io);
 	}
 	fatalx("%s", why);
 }
@@ -304,6 +308,9 @@ main(int argc, char *argv[])
 	switch (s.init.proto) {
 	case PROTO_POP3:
 		rv = pop3_session(&s);
+		break;
+	case PROTO_IMAP:
+		rv = imap_session(&s);
 		break;
 	default:
 		log_warnx("protocol %u has no session here", s.init.proto);

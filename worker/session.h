@@ -28,5 +28,6 @@ extern volatile sig_atomic_t session_terminate;
 
 /* Protocol loops; each returns the process exit status. */
 int	pop3_session(struct session *);
+int	imap_session(struct session *);
 
 #endif

@@ -177,13 +177,14 @@ ATF_TC_BODY(defaults, tc)
 	ATF_CHECK_EQ(conf->backends[0].type, AUTH_BACKEND_PAM);
 	ATF_CHECK_STREQ(conf->backends[0].arg, "postern");
 
-	/* No block at all: pop3 only, on its standard listeners. */
+	/* No block at all: pop3 and imap, on their standard listeners. */
 	pop3 = &conf->protos[PROTO_POP3];
 	ATF_CHECK_EQ(pop3->enabled, 1);
 	ATF_CHECK_EQ(pop3->proto, PROTO_POP3);
-	ATF_CHECK_EQ(conf->protos[PROTO_IMAP].enabled, 0);
+	ATF_CHECK_EQ(conf->protos[PROTO_IMAP].enabled, 1);
 	ATF_CHECK_EQ(conf->protos[PROTO_SUBMISSION].enabled, 0);
-	ATF_CHECK(TAILQ_EMPTY(&conf->protos[PROTO_IMAP].listeners));
+	ATF_CHECK(!TAILQ_EMPTY(&conf->protos[PROTO_IMAP].listeners));
+	ATF_CHECK(TAILQ_EMPTY(&conf->protos[PROTO_SUBMISSION].listeners));
 	ATF_CHECK_STREQ(pop3->banner, "");
 	ATF_CHECK_EQ(pop3->login_type, LOGIN_SECURE);
 	ATF_CHECK_EQ(pop3->max_connections, 2000);
@@ -789,7 +790,9 @@ ATF_TC_BODY(idle_minimum, tc)
 	/* Inherited from the global setting, pop3 enabled by default. */
 	check_errors("idle-timeout 5m\n",
 	    "postern.conf:1: idle-timeout 5m, which the pop3 block inherits, "
-	    "is below the pop3 minimum of 10m (RFC 1939 section 3)\n");
+	    "is below the pop3 minimum of 10m (RFC 1939 section 3)\n"
+	    "postern.conf:1: idle-timeout 5m, which the imap block inherits, "
+	    "is below the imap minimum of 30m (RFC 3501 section 5.4)\n");
 	/* A block that sets its own is fine; submission has no floor. */
 	conf = parse_text("idle-timeout 1m\npop3 {\n\tidle-timeout 10m\n}\n"
 	    "submission {\n}\n");

@@ -26,7 +26,7 @@
 
 #include "buf.h"
 
-#define IMAP_TAG_MAX		128	/* longer tags are refused */
+#define IMAP_TAG_MAX		127	/* longer are refused; fits P_TAGLEN */
 
 enum imap_cmd_id {
 	IMAP_CMD_CAPABILITY = 1,

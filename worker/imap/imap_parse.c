@@ -46,6 +46,7 @@ struct imap_parser {
 	int			 lit_started;
 	enum imap_literal_role	 lit_role;
 	struct buf		 msg;		/* the APPEND message */
+	struct buf		 mailbox;	/* APPEND's, before it */
 	struct imap_arena	*arena;
 	struct imap_parse_error	 err;
 };
@@ -122,6 +123,7 @@ imap_parser_new(const struct imap_limits *lim, int flags)
 	p->flags = flags;
 	buf_init(&p->text);
 	buf_init(&p->msg);
+	buf_init(&p->mailbox);
 	if ((p->arena = imap_arena_new()) == NULL) {
 		free(p);
 		return NULL;
@@ -137,6 +139,7 @@ imap_parser_free(struct imap_parser *p)
 	cmd_reset(p);
 	buf_free(&p->text);
 	buf_free(&p->msg);
+	buf_free(&p->mailbox);
 	free(p->segs);
 	imap_arena_free(p->arena);
 	free(p);
@@ -181,6 +184,7 @@ cmd_reset(struct imap_parser *p)
 		p->segs = NULL;
 		p->segcap = 0;
 	}
+	buf_reset(&p->mailbox);
 	p->nsegs = 0;
 	p->cmdsize = 0;
 	p->parsed = 0;
@@ -373,6 +377,14 @@ run(struct imap_parser *p, struct imap_cmd **cmdp,
 			}
 		*cmdp = cmd;
 		return RD_OK;
+	}
+	buf_reset(&p->mailbox);
+	if (rd->status == RD_INCOMPLETE && rd->lit_role == IMAP_LIT_MESSAGE &&
+	    cmd->id == IMAP_CMD_APPEND && cmd->u.append.mailbox != NULL &&
+	    (buf_addstr(&p->mailbox, cmd->u.append.mailbox) == -1 ||
+	    buf_add(&p->mailbox, "", 1) == -1)) {
+		free(cmd);
+		return RD_NOMEM;
 	}
 	free(cmd);
 	if (rd->status == RD_OK)	/* a grammar forgot to say why */
@@ -616,6 +628,30 @@ enum imap_literal_role
 imap_parser_literal_role(const struct imap_parser *p)
 {
 	return p->lit_role;
+}
+
+/*
+ * The tag of the command being read, "*" when there is none: for an
+ * answer the caller gives instead of a continuation request.
+ */
+const char *
+imap_parser_tag(const struct imap_parser *p)
+{
+	return p->tagged ? p->tag : "*";
+}
+
+/*
+ * While an APPEND waits for its message: the mailbox it names, as
+ * sent, so the caller can refuse (TRYCREATE) or prepare before the
+ * octets come.  NULL at any other time.
+ */
+const char *
+imap_parser_append_mailbox(const struct imap_parser *p)
+{
+	if (p->state != ST_LITERAL || p->lit_role != IMAP_LIT_MESSAGE ||
+	    p->mailbox.len == 0)
+		return NULL;
+	return (const char *)p->mailbox.data;
 }
 
 /* What to feed next: IMAP_PARSE_LINE or IMAP_PARSE_LITERAL. */

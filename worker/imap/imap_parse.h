@@ -121,6 +121,8 @@ uint64_t imap_parser_literal_left(const struct imap_parser *);
 int	imap_parser_literal_sync(struct imap_parser *);
 enum imap_literal_role imap_parser_literal_role(const struct imap_parser *);
 int	imap_parser_want(const struct imap_parser *);
+const char *imap_parser_tag(const struct imap_parser *);
+const char *imap_parser_append_mailbox(const struct imap_parser *);
 
 const struct imap_parse_error *imap_parser_error(const struct imap_parser *);
 int	imap_parser_error_line(const struct imap_parser *, char *, size_t);
