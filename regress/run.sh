@@ -32,7 +32,8 @@ for b in "$@"; do
 		;;
 	esac
 	echo "== kyua: $b"
-	(cd "$b/regress" && kyua test --results-file="$db") || rc=1
+	(cd "$b/regress" && kyua -v parallelism=4 test \
+	    --results-file="$db") || rc=1
 	counts=$(kyua db-exec --no-headers --results-file="$db" \
 	    "SELECT result_type, count(*) FROM test_results GROUP BY result_type" |
 	    awk -F, '$1=="passed"||$1=="expected_failure"||$1=="skipped"{p+=$2}
