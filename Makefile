@@ -79,6 +79,8 @@ PROGS		= $(BIN)/posternd $(BIN)/postern-auth $(BIN)/postern-worker \
 
 all: $(PROGS) tests
 
+programs: $(PROGS)
+
 $(O)/master/parse.c: master/parse.y
 	@mkdir -p $(@D)
 	$(BISON) -o $@ $<
@@ -212,7 +214,7 @@ deps-check:
 	sh etc/deps.sh check
 
 run: deps-build
-	$(MAKE) all
+	$(MAKE) programs
 	sh etc/demo.sh "$(abspath $(BIN))"
 
 check: deps-check
@@ -240,6 +242,34 @@ lint:
 	done
 	@echo "mandoc -Tlint: man/*.[0-9] clean"
 
+# ---- benchmark ---------------------------------------------------------
+# make bench: postern against a private Dovecot on the same generated
+# data (regress/bench/bench.sh, as root; not part of check).  SIZE=small
+# for a quick run, SCALE=1 to also hold 10,000 idle IMAP sessions, RUNS=
+# runs per scenario.  Results in $(B)/bench/results.{txt,csv,png}.
+SIZE		?= default
+SCALE		?= 0
+RUNS		?= 3
+BENCH_SRCS	= regress/bench/pbench.c regress/bench/net.c \
+		  regress/bench/imap.c regress/bench/pop3.c \
+		  regress/bench/stats.c regress/bench/pss.c
+
+$(B)/bench/pbench: $(BENCH_SRCS) regress/bench/pbench.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_SRCS) \
+	    $(LIBSSL) $(LIBBSD)
+
+$(B)/bench/pgen: regress/bench/pgen.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lcrypt $(LIBBSD)
+
+bench: deps-build
+	$(MAKE) $(PROGS) $(B)/bench/pbench $(B)/bench/pgen
+	SIZE='$(SIZE)' SCALE='$(SCALE)' RUNS='$(RUNS)' \
+	    sh regress/bench/bench.sh "$(B)"
+
+.PHONY: bench
+
 # ---- install -----------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
@@ -255,6 +285,6 @@ install: all
 clean:
 	rm -rf build build-san $(B)
 
-.PHONY: all tests fuzz run check lint install clean deps-build deps-check
+.PHONY: all programs tests fuzz run check lint install clean deps-build deps-check
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

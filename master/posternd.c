@@ -37,6 +37,7 @@ static void	 master_sigchld(evutil_socket_t, short, void *);
 static void	 master_shutdown(void);
 static void	 master_shutdown_tick(evutil_socket_t, short, void *);
 static int	 check_chroot(const char *);
+static int	 mkdir_p(const char *);
 static int	 conf_served(const struct postern_conf *);
 
 static struct event	*shutdown_ev;
@@ -223,6 +224,29 @@ conf_user(const struct postern_conf *conf, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
+/* mkdir -p, mode 0755: root's directories on the way to the chroot. */
+static int
+mkdir_p(const char *dir)
+{
+	char	path[PATH_MAX], *p;
+
+	if (strlcpy(path, dir, sizeof(path)) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
 /*
  * The workers' chroot must be a root-owned directory nobody else can
  * write; it is created when missing.
@@ -233,7 +257,7 @@ check_chroot(const char *dir)
 	struct stat	st;
 
 	if (stat(dir, &st) == -1) {
-		if (errno != ENOENT || mkdir(dir, 0755) == -1) {
+		if (errno != ENOENT || mkdir_p(dir) == -1) {
 			warn("chroot %s", dir);
 			return -1;
 		}
