@@ -140,7 +140,9 @@ mech_plain_parse(const unsigned char *msg, size_t len, char *user,
     const char **reason)
 {
 	const unsigned char	*nul1, *nul2, *authcid, *pw;
+	const char		*why;
 	size_t			 zlen, clen, plen;
+	int			 named;
 
 	*code = AUTH_FAIL_PROTOCOL;
 	if (len == 0) {
@@ -164,12 +166,24 @@ mech_plain_parse(const unsigned char *msg, size_t len, char *user,
 	zlen = nul1 - msg;
 	clen = nul2 - authcid;
 	plen = len - (pw - msg);
+	/*
+	 * From here on a failure names the user it was for, when the name
+	 * itself is sound: the log shows the name the client gave, and
+	 * the delay counts against it as it would for a wrong password.
+	 */
+	named = mech_username_ok((const char *)authcid, clen, &why);
+	if (named && clen < userlen) {
+		memcpy(user, authcid, clen);
+		user[clen] = '\0';
+	}
 	if (memchr(pw, '\0', plen) != NULL) {
 		*reason = "NUL inside the PLAIN password";
 		return -1;
 	}
-	if (!mech_username_ok((const char *)authcid, clen, reason))
+	if (!named) {
+		*reason = why;
 		return -1;
+	}
 	if (plen == 0) {
 		*reason = "empty password";
 		return -1;
@@ -178,9 +192,6 @@ mech_plain_parse(const unsigned char *msg, size_t len, char *user,
 		*reason = "PLAIN field too long";
 		return -1;
 	}
-	/* A refused authzid still names the user, for the delay. */
-	memcpy(user, authcid, clen);
-	user[clen] = '\0';
 	if (zlen != 0 && (zlen != clen || memcmp(msg, authcid, clen) != 0)) {
 		*code = AUTH_FAIL_DENIED;
 		*reason = "authorization identity differs";
