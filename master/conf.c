@@ -448,6 +448,10 @@ print_global(const struct postern_conf *conf, FILE *fp)
 	print_str(fp, "", "chroot", conf->chroot);
 	print_str(fp, "", "pidfile", conf->pidfile);
 	print_str(fp, "", "control-socket", conf->control_socket);
+	if (conf->control_group[0] != '\0')
+		print_str(fp, "", "control-group", conf->control_group);
+	else
+		fprintf(fp, "control-group none\n");
 	print_str(fp, "", "libexec-dir", conf->libexec_dir);
 	print_str(fp, "", "certificate-dir", conf->cert_dir);
 	print_str(fp, "", "access-file", conf->access_file);

@@ -84,6 +84,8 @@ struct postern_conf {
 	char			 pidfile[P_PATHLEN];
 	char			 cert_dir[P_PATHLEN];
 	char			 control_socket[P_PATHLEN];
+	char			 control_group[P_NAMELEN];	/* "": none */
+	gid_t			 control_gid;	/* its gid, when set */
 	char			 libexec_dir[P_PATHLEN];
 	char			 access_file[P_PATHLEN];
 	char			 gssapi_keytab[P_PATHLEN];	/* "": off */

@@ -799,11 +799,16 @@ conn_maybe_free(struct conn *conn)
 
 	if (conn->worker_pid != 0 || conn->session_pid != 0)
 		return;
-	log_info("disconnect: id=%u proto=%s addr=%s%s%s%s duration=%lds "
-	    "in=%llu out=%llu", conn->id, conf_proto_name(conn->proto),
-	    conn->addr, conn->ident.user[0] ? " user=\"" : "",
+	/* The session's byte counts; TLS as the worker reported it. */
+	log_info("disconnect: id=%u proto=%s addr=%s%s%s%s tls=%s%s%s "
+	    "duration=%lds in=%llu out=%llu", conn->id,
+	    conf_proto_name(conn->proto), conn->addr,
+	    conn->ident.user[0] ? " user=\"" : "",
 	    conn->ident.user[0] ? log_safe(conn->ident.user, ubuf,
 	    sizeof(ubuf)) : "", conn->ident.user[0] ? "\"" : "",
+	    conn->tls_done ? conn->tls.version : "no",
+	    conn->tls_done ? " cipher=" : "",
+	    conn->tls_done ? conn->tls.cipher : "",
 	    (long)(time(NULL) - conn->started),
 	    (unsigned long long)conn->bytes_in,
 	    (unsigned long long)conn->bytes_out);

@@ -1,9 +1,12 @@
 /*
  * The control socket: posternctl's way into the running master.  A
- * UNIX stream socket, root's alone (mode 0600), one request per
- * connection: the command's words in, tab-separated rows out (the first
- * row names the columns), then a status.  posternctl turns the rows
- * into a table, JSON or raw TSV.
+ * UNIX stream socket, root's alone (mode 0600), or shared with the
+ * control-group (mode 0660), whose members may run the read-only
+ * commands; one request per connection: the command's words in,
+ * tab-separated rows out (the first row names the columns), then a
+ * status.  posternctl turns the rows into a table, JSON or raw TSV.
+ * The peer's credentials, not the socket's mode, decide who may do
+ * what.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -12,6 +15,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,31 +28,65 @@
 #include "master.h"
 
 #define CTL_MAXARGS	16
+#define CTL_MAXGROUPS	65536	/* more groups for one user: give up */
 
 struct ctl_client {
 	struct msgchan	 chan;
 	struct event	*rev;
 	struct event	*wev;
 	int		 done;
+	uid_t		 uid;
+	int		 readonly;	/* a control-group member */
+};
+
+/*
+ * A command: its words, how many arguments follow them, and whether
+ * members of the control-group may run it (root may run them all).
+ */
+struct ctl_command {
+	const char	*word;
+	const char	*sub;		/* second word, or NULL */
+	int		 minargs;
+	int		 maxargs;
+	int		 readonly;
+	void		(*run)(struct ctl_client *, int, char **);
 };
 
 static int		 ctl_fd = -1;
 static struct event	*ctl_ev;
 static char		 ctl_path[P_PATHLEN];
+static int		 ctl_group_set;	/* the socket is shared with: */
+static gid_t		 ctl_gid;
 
 static void	 control_accept(evutil_socket_t, short, void *);
 static void	 control_read(evutil_socket_t, short, void *);
 static void	 control_write(evutil_socket_t, short, void *);
 static void	 control_free(struct ctl_client *);
+static int	 control_perms(const char *, const struct postern_conf *);
+static int	 control_member(uid_t, gid_t);
 static void	 control_dispatch(struct ctl_client *, int, char **);
 static void	 ctl_row(struct ctl_client *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static void	 ctl_end(struct ctl_client *, int, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 static void	 show_settings(struct ctl_client *, int, char **);
-static void	 show_sessions(struct ctl_client *);
-static void	 show_stats(struct ctl_client *);
+static void	 show_sessions(struct ctl_client *, int, char **);
+static void	 show_stats(struct ctl_client *, int, char **);
+static void	 cmd_reload(struct ctl_client *, int, char **);
+static void	 cmd_kick(struct ctl_client *, int, char **);
+static void	 cmd_log_verbose(struct ctl_client *, int, char **);
+static void	 cmd_log_brief(struct ctl_client *, int, char **);
 static const char *field(const char *, char *, size_t);
+
+static const struct ctl_command ctl_commands[] = {
+	{ "show",	"settings",	0, 1, 1, show_settings },
+	{ "show",	"sessions",	0, 0, 1, show_sessions },
+	{ "show",	"stats",	0, 0, 1, show_stats },
+	{ "reload",	NULL,		0, 0, 0, cmd_reload },
+	{ "kick",	NULL,		1, 1, 0, cmd_kick },
+	{ "log",	"verbose",	0, 0, 0, cmd_log_verbose },
+	{ "log",	"brief",	0, 0, 0, cmd_log_brief },
+};
 
 int
 control_open(struct postern_conf *conf)
@@ -56,8 +95,14 @@ control_open(struct postern_conf *conf)
 	mode_t			old;
 	int			fd;
 
-	if (ctl_fd != -1 && strcmp(ctl_path, conf->control_socket) == 0)
+	/* Same socket: only who may share it can have changed. */
+	if (ctl_fd != -1 && strcmp(ctl_path, conf->control_socket) == 0) {
+		if (control_perms(ctl_path, conf) == -1)
+			return -1;
+		ctl_group_set = conf->control_group[0] != '\0';
+		ctl_gid = conf->control_gid;
 		return 0;
+	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlcpy(sun.sun_path, conf->control_socket, sizeof(sun.sun_path))
@@ -85,13 +130,20 @@ control_open(struct postern_conf *conf)
 		return -1;
 	}
 	umask(old);
-	if (chmod(conf->control_socket, 0600) == -1 || listen(fd, 16) == -1) {
+	if (listen(fd, 16) == -1) {
 		log_warn("control socket %s", conf->control_socket);
 		close(fd);
 		(void)unlink(conf->control_socket);
 		return -1;
 	}
+	if (control_perms(conf->control_socket, conf) == -1) {
+		close(fd);
+		(void)unlink(conf->control_socket);
+		return -1;
+	}
 	control_close();
+	ctl_group_set = conf->control_group[0] != '\0';
+	ctl_gid = conf->control_gid;
 	ctl_fd = fd;
 	(void)strlcpy(ctl_path, conf->control_socket, sizeof(ctl_path));
 	if ((ctl_ev = event_new(env->evbase, fd, EV_READ | EV_PERSIST,
@@ -99,6 +151,68 @@ control_open(struct postern_conf *conf)
 		fatalx("event_new");
 	event_add(ctl_ev, NULL);
 	return 0;
+}
+
+/*
+ * Give the socket to root and the control-group (mode 0660), or to
+ * root alone (0600).  The group is set before the mode opens it, so
+ * it is never open to a group it is not meant for.
+ */
+static int
+control_perms(const char *path, const struct postern_conf *conf)
+{
+	gid_t	gid = conf->control_group[0] != '\0' ? conf->control_gid : 0;
+
+	if (chmod(path, 0600) == -1 ||
+	    fchownat(AT_FDCWD, path, 0, gid, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    (conf->control_group[0] != '\0' && chmod(path, 0660) == -1)) {
+		log_warn("control socket %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the peer belongs to the control-group: its own gid, or the
+ * groups the group database gives its user (the kernel does not tell
+ * a UNIX socket the peer's supplementary groups).
+ */
+static int
+control_member(uid_t uid, gid_t gid)
+{
+	struct passwd	*pw;
+	gid_t		*groups = NULL, *g;
+	int		 n = 64, i, found = 0;
+
+	if (!ctl_group_set)
+		return 0;
+	if (gid == ctl_gid)
+		return 1;
+	if ((pw = getpwuid(uid)) == NULL)
+		return 0;
+	if (pw->pw_gid == ctl_gid)
+		return 1;
+	for (;;) {
+		if ((g = reallocarray(groups, n, sizeof(*groups))) == NULL) {
+			log_warn("%s", __func__);
+			break;
+		}
+		groups = g;
+		i = n;
+		if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &i) != -1) {
+			n = i;
+			for (i = 0; i < n; i++)
+				if (groups[i] == ctl_gid)
+					found = 1;
+			break;
+		}
+		/* Too small: i says how many there are. */
+		if (i <= n || i > CTL_MAXGROUPS)
+			break;
+		n = i;
+	}
+	free(groups);
+	return found;
 }
 
 void
@@ -117,24 +231,34 @@ static void
 control_accept(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ctl_client	*c;
-	uid_t			 uid;
-	gid_t			 gid;
-	int			 s;
+	uid_t			 uid = (uid_t)-1;
+	gid_t			 gid = (gid_t)-1;
+	int			 s, readonly = 0;
 
 	if ((s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC))
 	    == -1)
 		return;
 	/* The mode already says so; the peer's credentials confirm it. */
-	if (getpeereid(s, &uid, &gid) == -1 || uid != 0) {
-		log_warnx("control: connection from uid %ld refused",
-		    (long)uid);
+	if (getpeereid(s, &uid, &gid) == -1) {
+		log_warn("control: getpeereid");
 		close(s);
 		return;
+	}
+	if (uid != 0) {
+		if (!control_member(uid, gid)) {
+			log_warnx("control: connection from uid %ld refused",
+			    (long)uid);
+			close(s);
+			return;
+		}
+		readonly = 1;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(s);
 		return;
 	}
+	c->uid = uid;
+	c->readonly = readonly;
 	msg_init(&c->chan, s);
 	c->rev = event_new(env->evbase, s, EV_READ | EV_PERSIST, control_read,
 	    c);
@@ -249,49 +373,73 @@ field(const char *s, char *buf, size_t len)
 static void
 control_dispatch(struct ctl_client *c, int argc, char **argv)
 {
-	char	err[P_TEXTLEN];
-	int	n;
+	const struct ctl_command	*cmd;
+	size_t				 i;
+	int				 nw, rest;
+	char				 what[64];
 
-	if (argc >= 2 && strcmp(argv[0], "show") == 0) {
-		if (strcmp(argv[1], "settings") == 0 && argc <= 3) {
-			show_settings(c, argc - 2, argv + 2);
+	for (i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]);
+	    i++) {
+		cmd = &ctl_commands[i];
+		nw = cmd->sub != NULL ? 2 : 1;
+		if (argc < nw || strcmp(argv[0], cmd->word) != 0 ||
+		    (cmd->sub != NULL && strcmp(argv[1], cmd->sub) != 0))
+			continue;
+		rest = argc - nw;
+		if (rest < cmd->minargs || rest > cmd->maxargs)
+			continue;
+		if (c->readonly && !cmd->readonly) {
+			(void)snprintf(what, sizeof(what), "%s%s%s", cmd->word,
+			    cmd->sub != NULL ? " " : "",
+			    cmd->sub != NULL ? cmd->sub : "");
+			log_warnx("control: uid %ld may not run \"%s\": root "
+			    "only", (long)c->uid, what);
+			ctl_end(c, 1, "%s: permission denied: root only, "
+			    "control-group members may only show", what);
 			return;
 		}
-		if (strcmp(argv[1], "sessions") == 0 && argc == 2) {
-			show_sessions(c);
-			return;
-		}
-		if (strcmp(argv[1], "stats") == 0 && argc == 2) {
-			show_stats(c);
-			return;
-		}
-	} else if (argc == 1 && strcmp(argv[0], "reload") == 0) {
-		if (master_reload(err, sizeof(err)) == -1)
-			ctl_end(c, 1, "reload failed: %s", err);
-		else
-			ctl_end(c, 0, "reloaded %s", env->conf->file);
+		cmd->run(c, rest, argv + nw);
 		return;
-	} else if (argc == 2 && strcmp(argv[0], "kick") == 0) {
-		n = conn_kick(argv[1]);
-		if (n == 0)
-			ctl_end(c, 1, "no session matches %s", argv[1]);
-		else
-			ctl_end(c, 0, "%d session%s ended", n, n == 1 ? "" :
-			    "s");
-		return;
-	} else if (argc == 2 && strcmp(argv[0], "log") == 0) {
-		if (strcmp(argv[1], "verbose") == 0) {
-			log_setverbose(2);
-			ctl_end(c, 0, "logging verbosely");
-			return;
-		}
-		if (strcmp(argv[1], "brief") == 0) {
-			log_setverbose(env->verbose);
-			ctl_end(c, 0, "logging briefly");
-			return;
-		}
 	}
 	ctl_end(c, 1, "unknown command");
+}
+
+static void
+cmd_reload(struct ctl_client *c, int argc, char **argv)
+{
+	char	err[P_TEXTLEN];
+
+	if (master_reload(err, sizeof(err)) == -1)
+		ctl_end(c, 1, "reload failed: %s", err);
+	else
+		ctl_end(c, 0, "reloaded %s", env->conf->file);
+}
+
+static void
+cmd_kick(struct ctl_client *c, int argc, char **argv)
+{
+	char	buf[P_NAMELEN * 4];
+	int	n;
+
+	if ((n = conn_kick(argv[0])) == 0)
+		ctl_end(c, 1, "no session matches %s", field(argv[0], buf,
+		    sizeof(buf)));
+	else
+		ctl_end(c, 0, "%d session%s ended", n, n == 1 ? "" : "s");
+}
+
+static void
+cmd_log_verbose(struct ctl_client *c, int argc, char **argv)
+{
+	log_setverbose(2);
+	ctl_end(c, 0, "logging verbosely");
+}
+
+static void
+cmd_log_brief(struct ctl_client *c, int argc, char **argv)
+{
+	log_setverbose(env->verbose);
+	ctl_end(c, 0, "logging briefly");
 }
 
 /*
@@ -370,7 +518,7 @@ state_name(enum conn_state s)
 }
 
 static void
-show_sessions(struct ctl_client *c)
+show_sessions(struct ctl_client *c, int argc, char **argv)
 {
 	struct conn	*conn;
 	struct tm	 tm;
@@ -395,7 +543,7 @@ show_sessions(struct ctl_client *c)
 }
 
 static void
-show_stats(struct ctl_client *c)
+show_stats(struct ctl_client *c, int argc, char **argv)
 {
 	static const char *fail_names[] = {
 		"", "credentials", "denied", "temporary", "mechanism",

@@ -27,6 +27,8 @@ struct listener {
 static TAILQ_HEAD(, listener) listeners = TAILQ_HEAD_INITIALIZER(listeners);
 
 static int	 listen_bind(struct listen_addr *);
+static int	 listen_same(const struct listen_addr *,
+		    const struct listen_addr *);
 static struct listen_addr *listen_find(struct postern_conf *,
 		    const struct listen_addr *, int);
 static void	 listen_accept(evutil_socket_t, short, void *);
@@ -65,20 +67,36 @@ listen_bind(struct listen_addr *la)
 	return 0;
 }
 
+/* The same address and port: the same socket, whatever it serves. */
+static int
+listen_same(const struct listen_addr *a, const struct listen_addr *b)
+{
+	return a->port == b->port && a->sslen == b->sslen &&
+	    memcmp(&a->ss, &b->ss, a->sslen) == 0;
+}
+
+/*
+ * The listener of conf's enabled protocols at want's address and port,
+ * with an open socket (bound) or one given away to a reload (not
+ * bound).  Any protocol's, implicit TLS or not: a port that only
+ * changes its kind or its protocol keeps its socket, as binding it
+ * anew while the old one listens would fail.
+ */
 static struct listen_addr *
 listen_find(struct postern_conf *conf, const struct listen_addr *want,
-    int proto)
+    int bound)
 {
 	struct listen_addr	*la;
+	int			 p;
 
 	if (conf == NULL)
 		return NULL;
-	TAILQ_FOREACH(la, &conf->protos[proto].listeners, entry) {
-		if (la->fd == -1 || la->tls != want->tls ||
-		    la->port != want->port || la->sslen != want->sslen)
+	for (p = 1; p < PROTO_MAX; p++) {
+		if (!conf->protos[p].enabled)
 			continue;
-		if (memcmp(&la->ss, &want->ss, la->sslen) == 0)
-			return la;
+		TAILQ_FOREACH(la, &conf->protos[p].listeners, entry)
+			if ((la->fd != -1) == bound && listen_same(la, want))
+				return la;
 	}
 	return NULL;
 }
@@ -99,7 +117,7 @@ listen_open_all(struct postern_conf *conf, struct postern_conf *old)
 		if (!conf->protos[p].enabled)
 			continue;
 		TAILQ_FOREACH(la, &conf->protos[p].listeners, entry) {
-			if ((ola = listen_find(old, la, p)) != NULL) {
+			if ((ola = listen_find(old, la, 1)) != NULL) {
 				la->fd = ola->fd;
 				ola->fd = -1;
 				continue;
@@ -117,19 +135,9 @@ listen_open_all(struct postern_conf *conf, struct postern_conf *old)
 		TAILQ_FOREACH(la, &conf->protos[p].listeners, entry) {
 			if (la->fd == -1)
 				continue;
-			if (old != NULL) {
-				TAILQ_FOREACH(ola, &old->protos[p].listeners,
-				    entry) {
-					if (ola->fd == -1 && ola->port ==
-					    la->port && ola->tls == la->tls &&
-					    ola->sslen == la->sslen &&
-					    memcmp(&ola->ss, &la->ss,
-					    la->sslen) == 0) {
-						ola->fd = la->fd;
-						la->fd = -1;
-						break;
-					}
-				}
+			if ((ola = listen_find(old, la, 0)) != NULL) {
+				ola->fd = la->fd;
+				la->fd = -1;
 			}
 			if (la->fd != -1) {
 				close(la->fd);

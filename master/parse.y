@@ -21,6 +21,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -165,6 +166,7 @@ static void	 set_mail_location(const char *, const YYLTYPE *);
 static void	 set_banner(struct proto_conf *, const char *,
 		    const YYLTYPE *);
 static void	 set_hostname(const char *, const YYLTYPE *);
+static void	 set_control_group(const char *, const YYLTYPE *);
 static void	 set_gssapi_service(const char *, const YYLTYPE *);
 static void	 set_ciphers(char *, size_t, const char *, int,
 		    const YYLTYPE *);
@@ -206,7 +208,8 @@ static SSL_CTX			*cipher_ctx;
 %define parse.lac full
 %locations
 
-%token	ACCESSFILE AUTH BANNER CERTDIR CERTIFICATE CHROOT CONTROLSOCKET
+%token	ACCESSFILE AUTH BANNER CERTDIR CERTIFICATE CHROOT CONTROLGROUP
+%token	CONTROLSOCKET
 %token	EXPIRE FAILUREDELAY FAILUREDELAYMAX FIRSTVALIDUID GSSAPIKEYTAB
 %token	GSSAPISERVICE HOSTNAME
 %token	IDLETIMEOUT IMAP INCLUDE IPV6PREFIX KEY LIBEXECDIR LISTEN
@@ -307,6 +310,14 @@ globalopt	: USER STRING			{
 				    sizeof(conf->control_socket), $2,
 				    "control-socket", &@2);
 			free($2);
+		}
+		| CONTROLGROUP STRING		{
+			set_control_group($2, &@2);
+			free($2);
+		}
+		| CONTROLGROUP NONE		{
+			conf->control_group[0] = '\0';
+			conf->control_gid = 0;
 		}
 		| LIBEXECDIR STRING		{
 			setpath(conf->libexec_dir, sizeof(conf->libexec_dir),
@@ -592,6 +603,7 @@ static const struct keyword keywords[] = {
 	{ "certificate",		CERTIFICATE,	"a file name" },
 	{ "certificate-dir",		CERTDIR,	"a directory" },
 	{ "chroot",			CHROOT,		"a directory" },
+	{ "control-group",		CONTROLGROUP,	"a group name or none" },
 	{ "control-socket",		CONTROLSOCKET,	"a path" },
 	{ "expire",			EXPIRE,		"never or a number "
 							"of days" },
@@ -1445,6 +1457,43 @@ set_banner(struct proto_conf *pc, const char *s, const YYLTYPE *loc)
 	if (strlcpy(pc->banner, s, sizeof(pc->banner)) >= sizeof(pc->banner))
 		errat(loc, "banner is too long (at most %zu bytes)",
 		    sizeof(pc->banner) - 1);
+}
+
+/*
+ * The group whose members may use the control socket's read-only
+ * commands.  It must exist now: a typo would otherwise lock the
+ * administrators out, or leave the socket to a group nobody meant.
+ */
+static void
+set_control_group(const char *s, const YYLTYPE *loc)
+{
+	struct group	*gr;
+	char		 vis[P_NAMELEN * 4];
+
+	vistext(s, vis, sizeof(vis));
+	if (s[0] == '\0') {
+		errat(loc, "control-group must not be empty (none turns it "
+		    "off)");
+		return;
+	}
+	if (strlen(s) >= sizeof(conf->control_group)) {
+		errat(loc, "control-group \"%s\" is too long", vis);
+		return;
+	}
+	errno = 0;
+	if ((gr = getgrnam(s)) == NULL) {
+		/* getgrnam(3): these mean the lookup failed, not "absent". */
+		if (errno == EIO || errno == EINTR || errno == EMFILE ||
+		    errno == ENFILE || errno == ENOMEM || errno == ERANGE)
+			errat(loc, "control-group \"%s\": %s", vis,
+			    strerror(errno));
+		else
+			errat(loc, "control-group \"%s\": no such group",
+			    vis);
+		return;
+	}
+	(void)strlcpy(conf->control_group, s, sizeof(conf->control_group));
+	conf->control_gid = gr->gr_gid;
 }
 
 static void

@@ -30,44 +30,25 @@
 
 volatile sig_atomic_t	session_terminate;
 
-static struct msgchan	report_chan;
-static struct io	*report_io;
-
 /*
- * Tell the master how many bytes went each way, so that `posternctl
- * show sessions' is current: after a flush, at most every two seconds,
- * and once more at exit.
+ * Byte counts for the master, so that `posternctl show sessions' is
+ * current: when the session waits for its client (nothing more will
+ * change until the client speaks), after flushes at most every
+ * REPORT_EVERY seconds while a long answer streams out, and once more
+ * at exit.  The master never waits for them, nor the session for it.
  */
-static void
-session_report(struct io *io)
-{
-	static time_t		last;
-	struct session_stats	st;
-	time_t			now = time(NULL);
+#define REPORT_EVERY	2
 
-	if (io != NULL && now - last < 2)
-		return;
-	last = now;
-	if (io == NULL)
-		io = report_io;
-	if (io == NULL)
-		return;
-	st.bytes_in = io->bytes_in;
-	st.bytes_out = io->bytes_out;
-	/* Best effort: the master may be gone, and must never block us. */
-	if (report_chan.queued == 0)
-		(void)msg_compose(&report_chan, MSG_SESSION_STATS, 0, -1, &st,
-		    sizeof(st));
-	(void)msg_flush(&report_chan);
-}
+static struct msgchan	 report_chan;
+static struct io	*report_io;
+static struct session_stats report_sent;	/* what the master has */
+static time_t		 report_last;
+static ssize_t		(*report_plain_rd)(struct io *, void *, size_t);
 
-static void
-session_report_exit(void)
-{
-	session_report(NULL);
-}
-
-static void	session_report(struct io *);
+static void	session_report(struct io *, int);
+static void	session_flushed(struct io *);
+static ssize_t	session_read(struct io *, void *, size_t);
+static int	session_waiting(struct io *);
 static void	session_report_exit(void);
 static void	sighandler(int);
 static void	usage(void) __attribute__((__noreturn__));
@@ -76,6 +57,74 @@ static int	init_strings_ok(const struct session_init *);
 static int	expand_mail(const struct session_init *, char *, size_t);
 static void	session_fail(struct session *, const char *);
 static const char *proto_name(uint32_t);
+
+/* Send the counts when they changed; `now' skips the throttle. */
+static void
+session_report(struct io *io, int now)
+{
+	struct session_stats	st;
+	time_t			t;
+
+	if (io == NULL)
+		return;
+	if (io->bytes_in == report_sent.bytes_in &&
+	    io->bytes_out == report_sent.bytes_out)
+		return;
+	t = time(NULL);
+	if (!now && t - report_last < REPORT_EVERY)
+		return;
+	/* An earlier report still on its way goes first, or this waits. */
+	if (report_chan.queued > 0 && (msg_flush(&report_chan) == -1 ||
+	    report_chan.queued > 0))
+		return;
+	memset(&st, 0, sizeof(st));
+	st.bytes_in = io->bytes_in;
+	st.bytes_out = io->bytes_out;
+	if (msg_compose(&report_chan, MSG_SESSION_STATS, 0, -1, &st,
+	    sizeof(st)) == -1)
+		return;
+	report_sent = st;
+	report_last = t;
+	(void)msg_flush(&report_chan);
+}
+
+static void
+session_flushed(struct io *io)
+{
+	session_report(io, 0);
+}
+
+/* The plain socket's read; when it finds nothing, the client thinks. */
+static ssize_t
+session_read(struct io *io, void *p, size_t n)
+{
+	ssize_t	r;
+
+	r = report_plain_rd(io, p, n);
+	if (r == IO_WANTREAD)
+		session_report(io, 1);
+	return r;
+}
+
+/*
+ * io_wait_extra()'s question before it waits (IMAP IDLE): a plain
+ * socket never holds input back, but the wait is the moment to report.
+ */
+static int
+session_waiting(struct io *io)
+{
+	session_report(io, 1);
+	return 0;
+}
+
+/* After fatal() too; main clears report_io before its frame goes. */
+static void
+session_report_exit(void)
+{
+	session_report(report_io, 1);
+	if (report_chan.queued > 0)
+		(void)msg_flush(&report_chan);
+}
 
 static void
 sighandler(int sig)
@@ -137,6 +186,8 @@ read_init(struct session *s)
 	if (tail > 0 && buf_add(&s->io.in, (char *)m.data + sizeof(s->init),
 	    tail) == -1)
 		fatal("%s: pending input", __func__);
+	/* The client sent it after its login: the session's input. */
+	s->io.bytes_in = tail;
 	s->master_fd = SESSION_MASTER_FD;
 	msg_clear(&mc);
 }
@@ -294,7 +345,10 @@ main(int argc, char *argv[])
 		fatal("sigprocmask");
 	sigdelset(&waitmask, SIGTERM);
 	s.io.waitmask = &waitmask;
-	s.io.flushed = session_report;
+	s.io.flushed = session_flushed;
+	report_plain_rd = s.io.rd;
+	s.io.rd = session_read;
+	s.io.has_pending = session_waiting;
 	report_io = &s.io;
 	msg_init(&report_chan, SESSION_MASTER_FD);
 	(void)fcntl(SESSION_MASTER_FD, F_SETFL, O_NONBLOCK);
@@ -318,6 +372,9 @@ main(int argc, char *argv[])
 		break;
 	}
 	(void)io_flush(&s.io);
+	/* The final counts while s lives: atexit(3) runs after main. */
+	session_report_exit();
+	report_io = NULL;
 	io_free(&s.io);
 	close(SESSION_CLIENT_FD);
 	return rv;
