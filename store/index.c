@@ -23,7 +23,11 @@
  * used only when its CRC matches and its base name and CRLF size are
  * those the UID list gives for the UID; anything else is rendered from
  * the message again.  The file is mapped read-only, and the table in
- * memory holds only the UID, kind and offset of each record.
+ * memory holds only the UID, kind and offset of each record.  Every
+ * read of the map goes through map_copy(): a file truncated in place
+ * under the session (by hand, by a restore) would turn a read past its
+ * new end into SIGBUS, which is caught there and makes the map lost,
+ * so the data is rendered from the message and the file read afresh.
  */
 #ifndef __unused
 #define __unused	__attribute__((__unused__))
@@ -36,6 +40,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +96,7 @@ struct store_index {
 	size_t		 maplen;
 	uint64_t	 end;		/* records walked up to here */
 	int		 damaged;	/* bad header, record or tail */
+	int		 lost;		/* a read faulted: the file shrank */
 	uint32_t	 uidvalidity;	/* the file's */
 	struct ient	*ents;
 	size_t		 n, cap;
@@ -114,7 +121,18 @@ struct rhdr {
 static uint32_t	 crc_table[256];
 static int	 crc_ready;
 
+/* The SIGBUS catch of map_copy(). */
+static sigjmp_buf		 bus_env;
+static volatile sig_atomic_t	 bus_armed;
+static int			 bus_ready;
+
 static uint32_t	 crc32_update(uint32_t, const void *, size_t);
+static void	 bus_catch(int);
+static void	 bus_init(void);
+static int	 map_copy(struct store_index *, void *, uint64_t, size_t);
+static int	 map_crc(struct store_index *, uint32_t *, uint64_t, size_t);
+static int	 map_to_buf(struct store_index *, struct buf *, uint64_t,
+		    size_t);
 static int	 pent_cmp(struct pent *, struct pent *);
 static int	 ient_cmp(const void *, const void *);
 static int	 key_cmp(uint32_t, int, int, const struct ient *);
@@ -127,10 +145,10 @@ static void	 index_walk(struct store_index *);
 static int	 index_refresh(struct folder *, struct store_index *);
 static void	 index_sort(struct store_index *);
 static int	 rec_check(struct store_index *, struct ient *);
-static const unsigned char *rec_match(struct store_index *, struct ient *,
-		    const struct store_msg *, size_t *);
+static int	 rec_match(struct store_index *, struct ient *,
+		    const struct store_msg *, uint64_t *, size_t *);
 static const unsigned char *lookup(struct store_index *,
-		    const struct store_msg *, int, int, size_t *);
+		    const struct store_msg *, int, int, uint64_t *, size_t *);
 static int	 pend_add(struct store_index *, const struct store_msg *,
 		    int, int, const struct buf *);
 static int	 render_all(struct folder *, struct store_msg *, int,
@@ -167,6 +185,86 @@ crc32_update(uint32_t crc, const void *data, size_t len)
 	while (len-- > 0)
 		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return ~crc;
+}
+
+/*
+ * A fault while reading the map jumps back into map_copy() or
+ * map_crc(); any other one ends the process as it would have.
+ */
+static void
+bus_catch(int sig)
+{
+	if (bus_armed) {
+		bus_armed = 0;
+		siglongjmp(bus_env, 1);
+	}
+	(void)signal(sig, SIG_DFL);
+	(void)raise(sig);
+}
+
+static void
+bus_init(void)
+{
+	struct sigaction	sa;
+
+	if (bus_ready)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = bus_catch;
+	/* Not blocked in the handler: it leaves by siglongjmp. */
+	sa.sa_flags = SA_NODEFER;
+	(void)sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL) == -1)
+		log_warn("%s: sigaction", __func__);
+	bus_ready = 1;
+}
+
+/*
+ * len octets of the map at off, or -1 when they are not mapped or the
+ * file shrank under the map (then it is lost, see the top).
+ */
+static int
+map_copy(struct store_index *ix, void *dst, uint64_t off, size_t len)
+{
+	if (ix->lost || off > ix->maplen || len > ix->maplen - off)
+		return -1;
+	if (sigsetjmp(bus_env, 0) != 0) {
+		ix->lost = ix->damaged = 1;
+		return -1;
+	}
+	bus_armed = 1;
+	memcpy(dst, ix->map + off, len);
+	bus_armed = 0;
+	return 0;
+}
+
+/* The CRC-32 of a stretch of the map, continuing *crc; as map_copy(). */
+static int
+map_crc(struct store_index *ix, uint32_t *crc, uint64_t off, size_t len)
+{
+	if (ix->lost || off > ix->maplen || len > ix->maplen - off)
+		return -1;
+	if (sigsetjmp(bus_env, 0) != 0) {
+		ix->lost = ix->damaged = 1;
+		return -1;
+	}
+	bus_armed = 1;
+	*crc = crc32_update(*crc, ix->map + off, len);
+	bus_armed = 0;
+	return 0;
+}
+
+/* Append octets of the map to b: 0, -1 (errno), -2 as map_copy(). */
+static int
+map_to_buf(struct store_index *ix, struct buf *b, uint64_t off, size_t len)
+{
+	if (buf_reserve(b, len) == -1)
+		return -1;
+	if (map_copy(ix, b->data + b->len, off, len) == -1)
+		return -2;
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
 }
 
 static int
@@ -228,6 +326,7 @@ index_unmap(struct store_index *ix)
 	ix->n = 0;
 	ix->end = 0;
 	ix->sorted = 1;
+	ix->lost = 0;
 }
 
 static void
@@ -271,6 +370,7 @@ index_remap(struct store_index *ix, size_t len)
 	ix->maplen = 0;
 	if (len == 0)
 		return 0;
+	bus_init();
 	p = mmap(NULL, len, PROT_READ, MAP_SHARED, ix->fd, 0);
 	if (p == MAP_FAILED)
 		return -1;
@@ -294,7 +394,8 @@ index_walk(struct store_index *ix)
 	size_t		 ncap;
 
 	while (ix->end + REC_HDR <= ix->maplen) {
-		memcpy(&h, ix->map + ix->end, sizeof(h));
+		if (map_copy(ix, &h, ix->end, sizeof(h)) == -1)
+			break;
 		if (h.magic != REC_MAGIC || h.baselen == 0 ||
 		    h.baselen > NAME_MAX || h.datalen > REC_DATA_MAX ||
 		    h.kind >= NKINDS || h.zero != 0)
@@ -382,13 +483,16 @@ index_refresh(struct folder *f, struct store_index *ix)
 {
 	struct stat	disk, held;
 
-	if (ix->fd == -1)
+	if (ix->fd == -1 || ix->lost)
 		return index_load(f, ix);
 	if (fstatat(f->fd, INDEX_NAME, &disk, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    fstat(ix->fd, &held) == -1 || disk.st_ino != held.st_ino ||
 	    disk.st_dev != held.st_dev)
 		return index_load(f, ix);
-	if ((uint64_t)held.st_size <= ix->maplen)
+	/* Records are only ever added: a shorter file was cut by hand. */
+	if ((uint64_t)held.st_size < ix->maplen)
+		return index_load(f, ix);
+	if ((uint64_t)held.st_size == ix->maplen)
 		return 0;
 	if ((uintmax_t)held.st_size > SIZE_MAX / 2)
 		return index_load(f, ix);
@@ -455,49 +559,62 @@ static int
 rec_check(struct store_index *ix, struct ient *e)
 {
 	struct rhdr	h;
-	uint32_t	crc;
+	uint32_t	crc, sum;
 
+	if (ix->lost)
+		return 0;
 	if (e->checked == 0) {
-		memcpy(&h, ix->map + e->off, sizeof(h));
+		if (map_copy(ix, &h, e->off, sizeof(h)) == -1)
+			return 0;
 		crc = h.crc;
 		h.crc = 0;
-		e->checked = crc == crc32_update(crc32_update(0, &h,
-		    sizeof(h)), ix->map + e->off + REC_HDR,
-		    (size_t)h.baselen + h.datalen) ? 1 : 2;
+		sum = crc32_update(0, &h, sizeof(h));
+		if (map_crc(ix, &sum, e->off + REC_HDR,
+		    (size_t)h.baselen + h.datalen) == -1)
+			return 0;
+		e->checked = crc == sum ? 1 : 2;
 		if (e->checked == 2)
 			ix->damaged = 1;
 	}
 	return e->checked == 1;
 }
 
-/* The data of a sound record that belongs to this very message. */
-static const unsigned char *
+/*
+ * Whether the record is sound and belongs to this very message: 1
+ * with the offset and length of its data in the map, else 0.
+ */
+static int
 rec_match(struct store_index *ix, struct ient *e, const struct store_msg *m,
-    size_t *len)
+    uint64_t *off, size_t *len)
 {
-	struct rhdr		 h;
-	const unsigned char	*base;
+	struct rhdr	h;
+	char		base[NAME_MAX];
 
-	if (!rec_check(ix, e))
-		return NULL;
-	memcpy(&h, ix->map + e->off, sizeof(h));
-	base = ix->map + e->off + REC_HDR;
+	if (!rec_check(ix, e) || map_copy(ix, &h, e->off, sizeof(h)) == -1)
+		return 0;
 	if (!m->have_vsize || h.vsize != m->vsize ||
-	    h.baselen != strlen(m->base) ||
+	    h.baselen != strlen(m->base) || h.baselen > sizeof(base) ||
+	    map_copy(ix, base, e->off + REC_HDR, h.baselen) == -1 ||
 	    memcmp(base, m->base, h.baselen) != 0)
-		return NULL;
+		return 0;
+	*off = e->off + REC_HDR + h.baselen;
 	*len = h.datalen;
-	return base + h.baselen;
+	return 1;
 }
 
+/*
+ * A rendering of the message: a pending one (returned), or a record in
+ * the map (NULL with *off set to its data), or neither (NULL, *off 0).
+ */
 static const unsigned char *
 lookup(struct store_index *ix, const struct store_msg *m, int kind,
-    int mflags, size_t *len)
+    int mflags, uint64_t *off, size_t *len)
 {
 	struct pent	 key, *p;
 	size_t		 lo = 0, hi, mid;
 	int		 c;
 
+	*off = 0;
 	key.uid = m->uid;
 	key.kind = kind;
 	key.mflags = mflags;
@@ -507,12 +624,17 @@ lookup(struct store_index *ix, const struct store_msg *m, int kind,
 		*len = p->len;
 		return p->data;
 	}
+	if (ix->lost)
+		return NULL;
 	index_sort(ix);
 	hi = ix->n;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if ((c = key_cmp(m->uid, kind, mflags, &ix->ents[mid])) == 0)
-			return rec_match(ix, &ix->ents[mid], m, len);
+		if ((c = key_cmp(m->uid, kind, mflags, &ix->ents[mid])) == 0) {
+			if (!rec_match(ix, &ix->ents[mid], m, off, len))
+				*off = 0;
+			return NULL;
+		}
 		if (c < 0)
 			hi = mid;
 		else
@@ -621,7 +743,9 @@ store_msg_render(struct folder *f, struct store_msg *m, int what, int mflags,
 {
 	struct store_index	*ix;
 	const unsigned char	*d;
+	uint64_t		 off;
 	size_t			 len;
+	int			 r;
 
 	if (what < 0 || what >= NKINDS) {
 		errno = EINVAL;
@@ -630,19 +754,20 @@ store_msg_render(struct folder *f, struct store_msg *m, int what, int mflags,
 	mflags = norm_flags(what, mflags);
 	if ((ix = index_get(f)) == NULL)
 		return -1;
-	if ((d = lookup(ix, m, what, mflags, &len)) == NULL) {
-		if (render_all(f, m, mflags, out) == -1)
-			return -1;
-		/* Too large to keep, or no size known: render it again. */
-		if ((d = lookup(ix, m, what, mflags, &len)) == NULL)
-			return render_direct(f, m, what, mflags, out);
-		if (buf_add(out, d, len) == -1)
-			return -1;
-		if (ix->pendbytes >= PEND_FLUSH)
-			(void)folder_index_flush(f);
-		return 0;
-	}
-	return buf_add(out, d, len);
+	if ((d = lookup(ix, m, what, mflags, &off, &len)) != NULL)
+		return buf_add(out, d, len);
+	if (off != 0 && (r = map_to_buf(ix, out, off, len)) != -2)
+		return r;
+	if (render_all(f, m, mflags, out) == -1)
+		return -1;
+	/* Too large to keep, or no size known: render it again. */
+	if ((d = lookup(ix, m, what, mflags, &off, &len)) == NULL)
+		return render_direct(f, m, what, mflags, out);
+	if (buf_add(out, d, len) == -1)
+		return -1;
+	if (ix->pendbytes >= PEND_FLUSH)
+		(void)folder_index_flush(f);
+	return 0;
 }
 
 static int
@@ -699,11 +824,12 @@ static int
 live(struct folder *f, struct store_index *ix, struct ient *e)
 {
 	struct store_msg	*m;
+	uint64_t		 off;
 	size_t			 len;
 
 	if ((m = folder_msg_by_uid(f, e->uid)) == NULL)
 		return 0;
-	return rec_match(ix, e, m, &len) != NULL;
+	return rec_match(ix, e, m, &off, &len);
 }
 
 /*
@@ -720,7 +846,7 @@ index_rewrite(struct folder *f, struct store_index *ix)
 	struct rhdr	 h;
 	uint32_t	 v, crc;
 	size_t		 i;
-	int		 fd, saved;
+	int		 fd, saved, r;
 
 	fd = openat(f->fd, INDEX_TMP,
 	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -744,10 +870,14 @@ index_rewrite(struct folder *f, struct store_index *ix)
 		key.mflags = e->mflags;
 		if (RB_FIND(ptree, &ix->pend, &key) != NULL || !live(f, ix, e))
 			continue;
-		memcpy(&h, ix->map + e->off, sizeof(h));
-		if (buf_add(&b, ix->map + e->off,
-		    ALIGN8((uint64_t)REC_HDR + h.baselen + h.datalen)) == -1 ||
-		    out_flush(fd, &b, 0) == -1)
+		if (map_copy(ix, &h, e->off, sizeof(h)) == -1 ||
+		    (r = map_to_buf(ix, &b, e->off, ALIGN8((uint64_t)REC_HDR +
+		    h.baselen + h.datalen))) == -2) {
+			/* Cut under us: the next flush reads it afresh. */
+			errno = EIO;
+			goto fail;
+		}
+		if (r == -1 || out_flush(fd, &b, 0) == -1)
 			goto fail;
 	}
 	RB_FOREACH(p, ptree, &ix->pend) {
@@ -832,9 +962,9 @@ index_flush_locked(struct folder *f)
 		index_sort(ix);
 		for (i = 0; i < ix->n; i++) {
 			e = &ix->ents[i];
-			if (!live(f, ix, e))
+			if (!live(f, ix, e) ||
+			    map_copy(ix, &h, e->off, sizeof(h)) == -1)
 				continue;
-			memcpy(&h, ix->map + e->off, sizeof(h));
 			livebytes += ALIGN8((uint64_t)REC_HDR + h.baselen +
 			    h.datalen);
 		}

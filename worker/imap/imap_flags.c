@@ -111,7 +111,7 @@ imap_cmd_store(struct imap_sess *is, struct imap_cmd *cmd)
 	struct imap_seqiter	 it;
 	struct store_msg	*m;
 	struct buf		*b = &is->tmp;
-	uint64_t		 bits, add, del;
+	uint64_t		 bits, add, del, want;
 	uint32_t		 seq, uid;
 	unsigned int		 nkw;
 	size_t			 issued = 0, failed = 0;
@@ -160,10 +160,12 @@ imap_cmd_store(struct imap_sess *is, struct imap_cmd *cmd)
 	while (imap_seqiter_next(&it, &seq)) {
 		uid = box->v.uids[seq - 1];
 		if (box->v.gone[seq - 1] ||
-		    folder_msg_by_uid(box->f, uid) == NULL) {
+		    (m = folder_msg_by_uid(box->f, uid)) == NULL) {
 			issued++;
 			continue;
 		}
+		/* What the client knows, with its change made. */
+		want = (m->flags | add) & ~del;
 		if (folder_set_flags(box->f, uid, add, del) == -1) {
 			if (errno == ENOENT)
 				issued++;
@@ -174,8 +176,14 @@ imap_cmd_store(struct imap_sess *is, struct imap_cmd *cmd)
 			continue;
 		}
 		is->nstore++;
-		if (cmd->u.store.silent ||
-		    (m = folder_msg_by_uid(box->f, uid)) == NULL)
+		if ((m = folder_msg_by_uid(box->f, uid)) == NULL)
+			continue;
+		/*
+		 * .SILENT spares only what the client did itself: flags
+		 * another session set meanwhile, now taken in with ours,
+		 * are reported (RFC 3501 6.4.6), as no sync will.
+		 */
+		if (cmd->u.store.silent && m->flags == want)
 			continue;
 		buf_reset(b);
 		if (buf_addf(b, "* %u FETCH (", seq) == -1 ||

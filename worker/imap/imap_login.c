@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base64.h"
 #include "imap.h"
@@ -55,6 +56,14 @@ static int	login_challenge(struct worker *, const unsigned char *,
 		    size_t);
 static int	login_response(struct worker *, char **, size_t *);
 static void	login_bye(struct imap_login *, const char *);
+static void	login_clock(struct worker *);
+
+/*
+ * When login-timeout runs out, counted from the greeting (CLOCK_MONOTONIC
+ * milliseconds; 0: no limit).  The io timeout alone would restart with
+ * every line, and a client sending NOOPs would never have to log in.
+ */
+static long long login_deadline;
 
 static const struct sasl_ops imap_sasl_ops = {
 	login_challenge,
@@ -89,6 +98,33 @@ login_bye(struct imap_login *l, const char *text)
 }
 
 /*
+ * Before each read: the time left to log in becomes the read timeout,
+ * and a client whose time is up gets its BYE now.
+ */
+static void
+login_clock(struct worker *w)
+{
+	static const char	 bye[] = "* BYE Autologout; took too long to "
+				    "log in\r\n";
+	struct timespec		 now;
+	long long		 left;
+
+	if (login_deadline == 0)
+		return;
+	if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
+		fatal("clock_gettime");
+	left = login_deadline - (now.tv_sec * 1000LL + now.tv_nsec / 1000000);
+	if (left > 0) {
+		/* Whole seconds for io.c, rounded up. */
+		w->io.timeout = (int)((left + 999) / 1000);
+		return;
+	}
+	if (io_write(&w->io, bye, sizeof(bye) - 1) == IO_OK)
+		(void)io_flush(&w->io);
+	worker_exit(w, 0);
+}
+
+/*
  * What may be done now, exactly: STARTTLS only while it can still
  * happen, LOGINDISABLED when LOGIN would be refused, and the SASL
  * mechanisms the login type allows on this connection.
@@ -120,10 +156,17 @@ imap_login(struct worker *w)
 	struct imap_limits	 lim;
 	struct imap_cmd		*cmd;
 	struct buf		 b;
+	struct timespec		 now;
 
 	memset(&l, 0, sizeof(l));
 	l.w = w;
 	buf_init(&l.out);
+	if (w->io.timeout > 0) {
+		if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
+			fatal("clock_gettime");
+		login_deadline = now.tv_sec * 1000LL + now.tv_nsec / 1000000 +
+		    w->io.timeout * 1000LL;
+	}
 	imap_limits_default(&lim);
 	lim.line_max = LOGIN_LINE_MAX;
 	lim.cmd_max = LOGIN_CMD_MAX;
@@ -168,6 +211,7 @@ login_read(struct imap_login *l)
 		if (imap_parser_want(l->p) == IMAP_PARSE_LITERAL) {
 			login_literal(l, &cmd, &st);
 		} else {
+			login_clock(w);
 			r = io_getline(&w->io, LOGIN_LINE_MAX, &line, &len);
 			if (r == IO_TIMEOUT)
 				login_bye(l, "Autologout; idle for too long");
@@ -221,6 +265,7 @@ login_literal(struct imap_login *l, struct imap_cmd **cmd, int *st)
 	int		r;
 
 	n = left < sizeof(chunk) ? (size_t)left : sizeof(chunk);
+	login_clock(l->w);
 	if ((r = io_read(&l->w->io, chunk, n)) == IO_TIMEOUT)
 		login_bye(l, "Autologout; idle for too long");
 	if (r != IO_OK)
@@ -451,5 +496,6 @@ login_challenge(struct worker *w, const unsigned char *data, size_t len)
 static int
 login_response(struct worker *w, char **line, size_t *len)
 {
+	login_clock(w);
 	return io_getline(&w->io, LOGIN_LINE_MAX, line, len);
 }

@@ -8,6 +8,7 @@
 
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base64.h"
 #include "log.h"
@@ -22,6 +23,7 @@ static void	pop3_login_result(struct worker *, int, struct auth_fail *);
 static int	pop3_challenge(struct worker *, const unsigned char *, size_t);
 static int	pop3_response(struct worker *, char **, size_t *);
 static void	pop3_reply(struct worker *, const char *);
+static void	pop3_login_clock(struct worker *);
 
 static const struct sasl_ops pop3_sasl_ops = {
 	pop3_challenge,
@@ -54,6 +56,7 @@ pop3_login(struct worker *w)
 	buf_free(&b);
 
 	for (;;) {
+		pop3_login_clock(w);
 		r = io_getline(&w->io, POP3_MAXAUTHLINE, &line, &len);
 		if (r == IO_TOOLONG) {
 			pop3_reply(w, "-ERR Line too long.");
@@ -357,5 +360,29 @@ pop3_challenge(struct worker *w, const unsigned char *data, size_t len)
 static int
 pop3_response(struct worker *w, char **line, size_t *len)
 {
+	pop3_login_clock(w);
 	return io_getline(&w->io, POP3_MAXAUTHLINE, line, len);
+}
+
+/*
+ * login-timeout counts from the greeting, not from the last line: a
+ * client that keeps sending CAPA must still log in in time.  Before
+ * each read the time left becomes the read timeout.
+ */
+static void
+pop3_login_clock(struct worker *w)
+{
+	static time_t	deadline;
+	time_t		now = time(NULL);
+
+	if (w->init.idle_timeout == 0)
+		return;
+	if (deadline == 0)
+		deadline = now + w->init.idle_timeout;
+	if (now < deadline) {
+		w->io.timeout = (int)(deadline - now);
+		return;
+	}
+	pop3_reply(w, "-ERR Disconnected for inactivity.");
+	worker_exit(w, 0);
 }
