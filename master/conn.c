@@ -10,6 +10,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -153,13 +155,19 @@ conn_accept(int s, const struct listen_addr *la, int proto)
 	struct conn		*conn;
 	struct addrkey		 key;
 	char			 addr[P_ADDRLEN], laddr[P_ADDRLEN];
-	int			 port = 0, lport = 0, sp[2];
+	int			 port = 0, lport = 0, sp[2], one = 1;
 	pid_t			 pid;
 
 	if (env->shutting_down) {
 		close(s);
 		return;
 	}
+	/*
+	 * Workers and sessions write whole responses at once; Nagle would
+	 * only hold back each response's last segment for the client's
+	 * delayed ACK (40 ms per command through the TLS relay).
+	 */
+	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (getpeername(s, (struct sockaddr *)&ss, &sslen) == -1 ||
 	    getsockname(s, (struct sockaddr *)&ls, &lslen) == -1) {
 		log_warn("getpeername");
