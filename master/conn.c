@@ -781,6 +781,12 @@ conn_child_exited(pid_t pid, int status)
 	if (pid == conn->worker_pid) {
 		role = "worker";
 		conn->worker_pid = 0;
+		/*
+		 * A worker handing over a plain connection exits right after
+		 * sending the handoff: SIGCHLD may come before we read it.
+		 */
+		if (conn->wev != NULL)
+			conn_worker_read(conn->wchan.fd, EV_READ, conn);
 		conn_worker_close(conn);
 	} else {
 		role = "session";
