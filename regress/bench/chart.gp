@@ -18,6 +18,8 @@ set format y "%g"
 set grid ytics
 set xtics rotate by -35 nomirror
 set key top right
+set rmargin 14
+set bmargin 11
 set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb "#444444"
 plot datafile using 2:xtic(1) title "postern / Dovecot" lc rgb "#3a7bd5", \
      '' using 0:2:(sprintf("%.2f", $2)) with labels offset 0,0.8 notitle, \
