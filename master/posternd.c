@@ -10,8 +10,10 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libutil.h>
 #include <limits.h>
+#include <paths.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +41,8 @@ static void	 master_shutdown_tick(evutil_socket_t, short, void *);
 static int	 check_chroot(const char *);
 static int	 mkdir_p(const char *);
 static int	 conf_served(const struct postern_conf *);
+static int	 detach(void);
+static void	 detach_done(int);
 
 static struct event	*shutdown_ev;
 static time_t		 shutdown_started;
@@ -63,6 +67,7 @@ main(int argc, char *argv[])
 	uid_t			 wuid;
 	gid_t			 wgid;
 	int			 ch, debug = 0, noaction = 0, verbose = 0;
+	int			 ready_fd = -1;
 
 	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
 		switch (ch) {
@@ -85,7 +90,7 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 
-	/* Reloads happen after daemon() moved us to /. */
+	/* Reloads happen after detach() moved us to /. */
 	if (!noaction && realpath(file, absfile) != NULL)
 		file = absfile;
 	if ((conf = parse_config(file, noaction ? CONF_OPT_NOACTION : 0))
@@ -140,9 +145,9 @@ main(int argc, char *argv[])
 		errx(1, "cannot open listeners");
 	}
 
-	if (!debug && daemon(0, 0) == -1) {
+	if (!debug && (ready_fd = detach()) == -1) {
 		pidfile_remove(pidfh);
-		err(1, "daemon");
+		err(1, "cannot run in the background");
 	}
 	if (pidfile_write(pidfh) == -1)
 		log_warn("pidfile_write %s", conf->pidfile);
@@ -172,6 +177,7 @@ main(int argc, char *argv[])
 	auth_start();
 	listen_events_add(conf);
 	log_info("posternd started, configuration %s", conf->file);
+	detach_done(ready_fd);
 
 	event_base_dispatch(env->evbase);
 
@@ -443,4 +449,58 @@ master_shutdown_tick(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	evtimer_add(shutdown_ev, &tv);
+}
+
+/*
+ * Go to the background as daemon(3) does, except that the parent
+ * waits until the child says it is serving (pid file written,
+ * listeners and control socket open, postern-auth started): an init
+ * script or a Type=forking unit sees the start succeed or fail from
+ * the exit status, and finds the pid file in place.  The child gets
+ * the pipe's write end to pass to detach_done().
+ */
+static int
+detach(void)
+{
+	char	c;
+	ssize_t	n;
+	int	p[2], fd;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	switch (fork()) {
+	case -1:
+		return -1;
+	case 0:
+		break;
+	default:
+		close(p[1]);
+		while ((n = read(p[0], &c, 1)) == -1 && errno == EINTR)
+			;
+		if (n == 1)
+			_exit(0);
+		errx(1, "the daemon stopped while starting: see the mail "
+		    "log (syslog facility mail)");
+	}
+	close(p[0]);
+	if (setsid() == -1 || chdir("/") == -1)
+		return -1;
+	if ((fd = open(_PATH_DEVNULL, O_RDWR)) == -1)
+		return -1;
+	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1 ||
+	    dup2(fd, STDERR_FILENO) == -1)
+		return -1;
+	if (fd > STDERR_FILENO)
+		close(fd);
+	return p[1];
+}
+
+static void
+detach_done(int fd)
+{
+	if (fd == -1)
+		return;
+	if (write(fd, "", 1) != 1)
+		log_warn("%s: telling the parent", __func__);
+	close(fd);
 }
