@@ -47,6 +47,14 @@ static struct {
 	char			 err[P_TEXTLEN];	/* why ACCESS_BAD */
 } acc;
 
+/*
+ * Changes whenever the rules in force change (another file, another
+ * version of it, the file gone, bad or unreadable); kept outside acc,
+ * which is cleared for another path, so that a value is never reused.
+ * The login cache keys on it.
+ */
+static uint64_t	access_gen;
+
 static void	access_bad(const char *, ...)
 		    __attribute__((__format__ (printf, 1, 2)));
 static void	access_load(void);
@@ -74,6 +82,7 @@ access_load(void)
 	struct stat	 st;
 	FILE		*fp;
 
+	access_gen++;
 	if ((fp = fopen(acc.path, "re")) == NULL) {
 		if (errno == ENOENT) {
 			acc.have_id = 0;
@@ -141,6 +150,7 @@ access_refresh(const char *path)
 		af_free(acc.af);
 		memset(&acc, 0, sizeof(acc));
 		(void)strlcpy(acc.path, path, sizeof(acc.path));
+		access_gen++;
 	}
 	/* Only a test's configuration names no file at all. */
 	if (acc.path[0] == '\0') {
@@ -149,9 +159,11 @@ access_refresh(const char *path)
 	}
 	if (stat(acc.path, &st) == -1) {
 		if (errno == ENOENT) {
-			if (acc.state != ACCESS_MISSING)
+			if (acc.state != ACCESS_MISSING) {
 				log_info("access file %s: missing, every "
 				    "user may use every protocol", acc.path);
+				access_gen++;
+			}
 			af_free(acc.af);
 			acc.af = NULL;
 			acc.have_id = 0;
@@ -160,6 +172,7 @@ access_refresh(const char *path)
 		}
 		if (acc.state != ACCESS_BAD || acc.have_id) {
 			acc.have_id = 0;
+			access_gen++;
 			access_bad("%s: %s", acc.path, strerror(errno));
 		}
 		return;
@@ -237,9 +250,17 @@ access_check(const char *path, uint32_t proto, const struct auth_identity *id,
 	return AUTH_FAIL_DENIED;
 }
 
+/* The version of the rules last refreshed; see access_gen. */
+uint64_t
+access_generation(void)
+{
+	return access_gen;
+}
+
 void
 access_shutdown(void)
 {
 	af_free(acc.af);
 	memset(&acc, 0, sizeof(acc));
+	access_gen++;
 }

@@ -4,7 +4,8 @@
  * backend (passwdfile.c), PAM (pam.c), the backend chain (backend.c),
  * the failure delay tables (delay.c), the access rules (access.c) and
  * the policy (policy.c) are plain functions that tests call directly;
- * verify.c runs the backend chain in a child per request and request.c
+ * verify.c runs the backend chain in a child per request, unless the
+ * login cache (cache.c) already knows the answer, and request.c
  * drives each request from the master's messages to its one final
  * answer, both on the libevent loop of postern-auth.c.
  */
@@ -117,6 +118,7 @@ const char	*pwfile_path(const struct pwfile *);
 int		 pwfile_refresh(struct pwfile *);
 size_t		 pwfile_nusers(const struct pwfile *);
 size_t		 pwfile_nbad(const struct pwfile *);
+uint64_t	 pwfile_generation(const struct pwfile *);
 const char	*pwfile_dummy(const struct pwfile *);
 void		 pwfile_verify(struct pwfile *, const char *, const char *,
 		    struct verify_result *);
@@ -140,6 +142,8 @@ void	 backend_verify(const struct auth_config *, const char *,
 void	 backend_lookup(const struct auth_config *, const char *,
 	    const char *, struct verify_result *);
 void	 backend_groups(const char *, uint32_t, struct verify_result *);
+void	 backend_generations(const struct auth_config *, uint64_t *, size_t);
+int	 backend_cacheable(const struct auth_config *);
 
 /* ---- delay.c: growing delay after failures ---------------------------- */
 
@@ -163,6 +167,7 @@ void		 delay_userkey(const char *, char *, size_t);
 void	 access_refresh(const char *);
 uint32_t access_check(const char *, uint32_t, const struct auth_identity *,
 	    const uint32_t *, char *, size_t);
+uint64_t access_generation(void);
 void	 access_shutdown(void);
 
 /* ---- policy.c ---------------------------------------------------------- */
@@ -172,6 +177,35 @@ uint32_t policy_identity(const struct auth_config *, uint32_t,
 	    struct auth_identity *, const char **);
 void	 policy_access(const struct auth_config *, uint32_t,
 	    struct verify_result *);
+
+/* ---- cache.c: successful password checks, remembered ------------------ */
+
+#define CACHE_MACLEN		32	/* HMAC-SHA256 */
+
+/*
+ * What a remembered answer was computed under: it holds only while
+ * all of these are unchanged.
+ */
+struct cache_versions {
+	uint64_t	 config;		/* the auth settings */
+	uint64_t	 access;		/* access_generation() */
+	uint64_t	 pwfile[AUTH_MAXBACKENDS];	/* backend_generations() */
+};
+
+void	 cache_init(void);
+void	 cache_config(uint32_t, uint32_t);
+int	 cache_enabled(void);
+void	 cache_mac(uint32_t, const char *, const char *,
+	    unsigned char [CACHE_MACLEN]);
+int	 cache_lookup(const unsigned char [CACHE_MACLEN],
+	    const struct cache_versions *, time_t, struct verify_result *);
+int	 cache_store(const unsigned char [CACHE_MACLEN],
+	    const struct cache_versions *, time_t,
+	    const struct verify_result *);
+size_t	 cache_entries(void);
+void	 cache_clear(void);
+void	 cache_child(void);
+void	 cache_shutdown(void);
 
 /* ---- verify.c: the backend chain in a child per request --------------- */
 
@@ -186,12 +220,19 @@ struct verify_job {
 	char			 rhost[P_ADDRLEN];
 	uint32_t		 proto;		/* PROTO_*, for the rules */
 	int			 lookup;	/* no password: look up only */
+	uint64_t		 confgen;	/* conf's generation, for the
+						   cache */
+	int			 hit;		/* answered from the cache */
 	pid_t			 pid;		/* -1: queued or done */
 	int			 fd;		/* the child's answer */
 	int			 queued;
 	struct event		*ev_read;
 	struct event		*ev_timeout;
 	size_t			 got;
+	int			 have_mac;
+	int			 cacheable;	/* store an OK answer */
+	unsigned char		 mac[CACHE_MACLEN];
+	struct cache_versions	 ver;		/* as the child saw them */
 	struct verify_result	 res;
 	void			(*done)(struct verify_job *, void *);
 	void			*arg;

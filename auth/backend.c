@@ -132,6 +132,46 @@ backend_prune(const struct auth_config *conf)
 }
 
 /*
+ * The generation of each backend's passwd-file as last refreshed, by
+ * the backends' order in conf (0 for PAM and for a file not loaded),
+ * into gens[0..n-1].
+ */
+void
+backend_generations(const struct auth_config *conf, uint64_t *gens, size_t n)
+{
+	struct pwfile	*pf;
+	uint32_t	 i;
+
+	memset(gens, 0, n * sizeof(*gens));
+	for (i = 0; i < conf->nbackends && i < n; i++)
+		if (conf->backends[i].type == AUTH_BACKEND_PASSWD &&
+		    (pf = backend_file(conf->backends[i].arg, 0)) != NULL)
+			gens[i] = pwfile_generation(pf);
+}
+
+/*
+ * May a passwd-file's answer under conf be remembered?  Not when a
+ * PAM backend comes before a passwd-file: PAM's answer that it does
+ * not know the user depends on the system's user database, which no
+ * generation tracks, and a later system account of that name must
+ * take over at once.
+ */
+int
+backend_cacheable(const struct auth_config *conf)
+{
+	uint32_t	i;
+	int		pam = 0;
+
+	for (i = 0; i < conf->nbackends; i++) {
+		if (conf->backends[i].type == AUTH_BACKEND_PAM)
+			pam = 1;
+		else if (conf->backends[i].type == AUTH_BACKEND_PASSWD && pam)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * Ask the backends in order.  The result is VERIFY_OK with the
  * identity and groups, VERIFY_FAIL from the backend that knew the
  * user, or VERIFY_UNKNOWN when none did.

@@ -65,6 +65,7 @@ struct pwfile {
 	off_t			 size;
 	struct timespec		 mtim;
 	char			 dummy[CRYPT_OUTPUT_SIZE];
+	uint64_t		 gen;		/* of the users' version */
 };
 
 static const struct {
@@ -77,6 +78,12 @@ static const struct {
 	{ "SHA256-CRYPT",	"$5$" },
 	{ "SHA512-CRYPT",	"$6$" },
 };
+
+/*
+ * One counter for every file, so that a generation is never reused,
+ * not even by a file dropped at a reload and named again later.
+ */
+static uint64_t	pw_generation;
 
 static int	pw_cmp(struct pw_entry *, struct pw_entry *);
 static void	pw_entry_free(struct pw_entry *);
@@ -143,6 +150,17 @@ size_t
 pwfile_nbad(const struct pwfile *pf)
 {
 	return pf->nbad;
+}
+
+/*
+ * Changes whenever the users the file answers from change (another
+ * version read, the file gone or unreadable), never otherwise; 0
+ * before the first refresh.  The login cache keys on it.
+ */
+uint64_t
+pwfile_generation(const struct pwfile *pf)
+{
+	return pf->gen;
 }
 
 /* The hash an unknown user's password is run through. */
@@ -485,8 +503,10 @@ pwfile_refresh(struct pwfile *pf)
 	struct stat	st;
 
 	if (stat(pf->path, &st) == -1) {
-		if (!pf->missing)
+		if (!pf->missing) {
 			log_warn("passwd-file %s", pf->path);
+			pf->gen = ++pw_generation;
+		}
 		pf->missing = 1;
 		pf->have_id = 0;
 		pf->ok = 0;
@@ -499,6 +519,7 @@ pwfile_refresh(struct pwfile *pf)
 	    st.st_size == pf->size && st.st_mtim.tv_sec == pf->mtim.tv_sec &&
 	    st.st_mtim.tv_nsec == pf->mtim.tv_nsec)
 		return pf->ok ? 0 : -1;
+	pf->gen = ++pw_generation;
 	if (pw_load(pf) == -1) {
 		pf->ok = 0;
 		pw_tree_free(&pf->users);

@@ -210,6 +210,10 @@ master_config(struct msg *m)
 			fatalx("MSG_AUTH_CONFIG: unterminated service name");
 	if (c.nbackends > AUTH_MAXBACKENDS)
 		fatalx("MSG_AUTH_CONFIG: %u backends", c.nbackends);
+	if (c.cache_ttl > AUTH_CACHE_MAXTTL ||
+	    c.cache_size > AUTH_CACHE_MAXSIZE)
+		fatalx("MSG_AUTH_CONFIG: login cache of %u entries for %u "
+		    "seconds", c.cache_size, c.cache_ttl);
 	for (i = 0; i < c.nbackends; i++) {
 		if (c.backends[i].type != AUTH_BACKEND_PAM &&
 		    c.backends[i].type != AUTH_BACKEND_PASSWD)
@@ -224,10 +228,12 @@ master_config(struct msg *m)
 	}
 	request_config(&c);
 	log_debug("configured: %u backends, first valid uid %u, "
-	    "failure delay %u ms up to %u ms, access file %s, GSSAPI %s",
+	    "failure delay %u ms up to %u ms, access file %s, GSSAPI %s, "
+	    "login cache %u entries for %u s",
 	    c.nbackends, c.first_valid_uid, c.failure_delay_ms,
 	    c.failure_delay_max_ms, c.access_file,
-	    c.gssapi_keytab[0] != '\0' ? c.gssapi_keytab : "off");
+	    c.gssapi_keytab[0] != '\0' ? c.gssapi_keytab : "off",
+	    c.cache_size, c.cache_ttl);
 }
 
 static void

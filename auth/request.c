@@ -27,6 +27,7 @@
 /* A configuration, shared by the requests that started under it. */
 struct authconf {
 	struct auth_config	 c;
+	uint64_t		 gen;	/* changes with the settings */
 	int			 refs;
 };
 
@@ -55,6 +56,7 @@ static struct event_base	*req_base;
 static int			(*req_send)(uint32_t, uint32_t, const void *,
 				    size_t, const void *, size_t);
 static struct authconf		*req_conf;
+static uint64_t			 req_confgen;
 static struct areq_tree		 req_tree = RB_INITIALIZER(&req_tree);
 static struct delay_table	*req_delay_addr;
 static struct delay_table	*req_delay_user;
@@ -96,7 +98,12 @@ request_init(struct event_base *base, int (*send)(uint32_t, uint32_t,
 		fatal("%s", __func__);
 }
 
-/* A new configuration, for the requests that start from now on. */
+/*
+ * A new configuration, for the requests that start from now on.  When
+ * the settings changed, the logins the cache remembers are forgotten:
+ * they were checked under the old ones (the master's structure is
+ * zeroed before it is filled, so the bytes compare).
+ */
 void
 request_config(const struct auth_config *c)
 {
@@ -106,6 +113,11 @@ request_config(const struct auth_config *c)
 		fatal("%s", __func__);
 	ac->c = *c;
 	ac->refs = 1;
+	if (req_conf == NULL || memcmp(&req_conf->c, c, sizeof(*c)) != 0) {
+		req_confgen++;
+		cache_config(c->cache_ttl, c->cache_size);
+	}
+	ac->gen = req_confgen;
 	if (req_conf != NULL)
 		request_conf_unref(req_conf);
 	req_conf = ac;
@@ -281,6 +293,7 @@ request_verify(struct areq *r)
 	j->conf = &r->conf->c;
 	j->proto = r->start.proto;
 	j->lookup = r->ms.proven;
+	j->confgen = r->conf->gen;
 	(void)strlcpy(j->user, r->ms.user, sizeof(j->user));
 	memcpy(j->pass, r->ms.pass, sizeof(j->pass));
 	mech_clear(&r->ms);
@@ -329,10 +342,11 @@ request_ok(struct areq *r, struct verify_result *res)
 	    res->gids, res->id.ngroups * sizeof(res->gids[0])) == -1)
 		fatal("%s", __func__);
 	log_info("auth ok: id=%u proto=%s addr=%s user=\"%s\" mech=%s "
-	    "backend=%s", r->id, request_proto_name(r->start.proto),
+	    "backend=%s%s", r->id, request_proto_name(r->start.proto),
 	    request_vis(r->start.client_addr, addr, sizeof(addr)),
 	    request_vis(res->id.user, user, sizeof(user)),
-	    request_mech_name(r, mech, sizeof(mech)), res->backend);
+	    request_mech_name(r, mech, sizeof(mech)), res->backend,
+	    r->job.hit ? " (cached)" : "");
 	request_free(r);
 }
 

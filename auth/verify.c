@@ -6,7 +6,10 @@
  * with its group lookups, and writes one struct verify_result to a
  * pipe; the main loop reads it, with a time limit.  At most
  * VERIFY_MAXCHILDREN run at once, the rest wait in order.  A cancelled
- * job's child is killed.
+ * job's child is killed.  Before a child is forked the login cache
+ * (cache.c) is asked, with the files just refreshed: an answer it
+ * remembers is delivered from the loop without a child, even while
+ * the children are all busy; a child's success is remembered.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -17,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -33,6 +37,9 @@ static struct verify_list	 verify_waiting =
     TAILQ_HEAD_INITIALIZER(verify_waiting);
 static struct verify_list	 verify_running =
     TAILQ_HEAD_INITIALIZER(verify_running);
+/* Answered from the cache, delivered at the loop's next turn. */
+static struct verify_list	 verify_answered =
+    TAILQ_HEAD_INITIALIZER(verify_answered);
 static int			 verify_nrunning;
 
 static void	verify_spawn(struct verify_job *);
@@ -45,13 +52,19 @@ static void	verify_release(struct verify_job *);
 static void	verify_finish(struct verify_job *);
 static void	verify_next(void);
 static void	verify_temp(struct verify_job *, const char *);
+static int	verify_cached(struct verify_job *);
+static time_t	verify_now(void);
 
-/* closefd: the master channel, closed in every child. */
+/*
+ * closefd: the master channel, closed in every child.  The login cache
+ * is off until cache_config() turns it on.
+ */
 void
 verify_init(struct event_base *base, int closefd)
 {
 	verify_base = base;
 	verify_closefd = closefd;
+	cache_init();
 	if ((verify_sigchld = evsignal_new(base, SIGCHLD, verify_reap,
 	    NULL)) == NULL || evsignal_add(verify_sigchld, NULL) == -1)
 		fatalx("%s: cannot watch SIGCHLD", __func__);
@@ -61,8 +74,9 @@ verify_init(struct event_base *base, int closefd)
  * Check j->user and j->pass against j->conf's backends (with
  * j->lookup, only look j->user up), then the access policy for
  * j->proto; j->done(j, j->arg) is called later, from the event loop,
- * with j->res.  The password is wiped from j once the child has its
- * copy.
+ * with j->res (and j->hit set when the cache gave it).  j->confgen
+ * tells the cache which auth settings j->conf are.  The password is
+ * wiped from j once the child has its copy, or the cache answered.
  */
 void
 verify_submit(struct verify_job *j)
@@ -71,8 +85,16 @@ verify_submit(struct verify_job *j)
 	j->fd = -1;
 	j->got = 0;
 	j->ev_read = j->ev_timeout = NULL;
+	j->hit = 0;
+	j->have_mac = 0;
+	j->cacheable = 0;
 	memset(&j->res, 0, sizeof(j->res));
 	if (verify_nrunning >= VERIFY_MAXCHILDREN) {
+		/* A remembered answer need not wait for a free child. */
+		backend_prepare(j->conf);
+		access_refresh(j->conf->access_file);
+		if (verify_cached(j))
+			return;
 		j->queued = 1;
 		TAILQ_INSERT_TAIL(&verify_waiting, j, entry);
 		return;
@@ -88,6 +110,7 @@ verify_cancel(struct verify_job *j)
 		TAILQ_REMOVE(&verify_waiting, j, entry);
 		j->queued = 0;
 		explicit_bzero(j->pass, sizeof(j->pass));
+		explicit_bzero(j->mac, sizeof(j->mac));
 		return;
 	}
 	if (j->pid != -1 && kill(j->pid, SIGKILL) == -1 && errno != ESRCH)
@@ -96,6 +119,7 @@ verify_cancel(struct verify_job *j)
 	verify_next();
 }
 
+/* Cancel every job, wipe the cache, stop watching for children. */
 void
 verify_shutdown(void)
 {
@@ -105,6 +129,12 @@ verify_shutdown(void)
 		verify_cancel(j);
 	while ((j = TAILQ_FIRST(&verify_running)) != NULL)
 		verify_cancel(j);
+	while ((j = TAILQ_FIRST(&verify_answered)) != NULL)
+		verify_cancel(j);
+	cache_shutdown();
+	if (verify_sigchld != NULL)
+		event_free(verify_sigchld);
+	verify_sigchld = NULL;
 }
 
 /*
@@ -118,14 +148,16 @@ verify_spawn(struct verify_job *j)
 	int		 p[2];
 
 	j->queued = 0;
+	/* The child, or the cache, decides with the files as they are now. */
+	backend_prepare(j->conf);
+	access_refresh(j->conf->access_file);
+	if (verify_cached(j))
+		return;
 	TAILQ_INSERT_TAIL(&verify_running, j, entry);
 	verify_nrunning++;
 	if ((j->ev_timeout = evtimer_new(verify_base, verify_timeout,
 	    j)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
-	/* The child decides with the files as they are now. */
-	backend_prepare(j->conf);
-	access_refresh(j->conf->access_file);
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		log_warn("%s: pipe", __func__);
 		verify_temp(j, "cannot start the verifier");
@@ -157,6 +189,41 @@ verify_spawn(struct verify_job *j)
 	evtimer_add(j->ev_timeout, &tv);
 }
 
+/*
+ * With the files just refreshed: is j's answer in the cache?  If so it
+ * is delivered at the loop's next turn (submit must not call back) and
+ * 1 is returned.  If not, j keeps its key and the versions the child
+ * will see, to store the child's answer under.
+ */
+static int
+verify_cached(struct verify_job *j)
+{
+	struct timeval	tv = { 0, 0 };
+
+	j->cacheable = 0;
+	if (j->lookup || !cache_enabled() || !backend_cacheable(j->conf))
+		return 0;
+	if (!j->have_mac) {
+		cache_mac(j->proto, j->user, j->pass, j->mac);
+		j->have_mac = 1;
+	}
+	memset(&j->ver, 0, sizeof(j->ver));
+	j->ver.config = j->confgen;
+	j->ver.access = access_generation();
+	backend_generations(j->conf, j->ver.pwfile, AUTH_MAXBACKENDS);
+	if (!cache_lookup(j->mac, &j->ver, verify_now(), &j->res)) {
+		j->cacheable = 1;
+		return 0;
+	}
+	j->hit = 1;
+	explicit_bzero(j->pass, sizeof(j->pass));
+	TAILQ_INSERT_TAIL(&verify_answered, j, entry);
+	if ((j->ev_timeout = evtimer_new(verify_base, verify_timeout,
+	    j)) == NULL || evtimer_add(j->ev_timeout, &tv) == -1)
+		fatalx("%s: evtimer", __func__);
+	return 1;
+}
+
 static void
 verify_child(struct verify_job *j, int fd)
 {
@@ -172,6 +239,7 @@ verify_child(struct verify_job *j, int fd)
 	(void)signal(SIGTERM, SIG_DFL);
 	if (verify_closefd != -1)
 		(void)close(verify_closefd);
+	cache_child();
 	setproctitle("verify");
 
 	memset(&r, 0, sizeof(r));
@@ -224,7 +292,9 @@ verify_read(int fd, short ev, void *arg)
 			log_warnx("verifier %ld: malformed answer",
 			    (long)j->pid);
 			verify_temp(j, "malformed answer from the verifier");
-		}
+		} else if (j->cacheable)
+			(void)cache_store(j->mac, &j->ver, verify_now(),
+			    &j->res);
 	}
 	verify_finish(j);
 }
@@ -263,7 +333,10 @@ verify_reap(int sig, short ev, void *arg)
 		log_warn("%s: waitpid", __func__);
 }
 
-/* Take a running job off the books; its child is left to the reaper. */
+/*
+ * Take a running or answered job off the books; its child is left to
+ * the reaper.
+ */
 static void
 verify_release(struct verify_job *j)
 {
@@ -277,8 +350,13 @@ verify_release(struct verify_job *j)
 	j->fd = -1;
 	j->pid = -1;
 	explicit_bzero(j->pass, sizeof(j->pass));
-	TAILQ_REMOVE(&verify_running, j, entry);
-	verify_nrunning--;
+	explicit_bzero(j->mac, sizeof(j->mac));
+	if (j->hit)
+		TAILQ_REMOVE(&verify_answered, j, entry);
+	else {
+		TAILQ_REMOVE(&verify_running, j, entry);
+		verify_nrunning--;
+	}
 }
 
 static void
@@ -300,4 +378,15 @@ verify_next(void)
 		TAILQ_REMOVE(&verify_waiting, j, entry);
 		verify_spawn(j);
 	}
+}
+
+/* Seconds of a clock that does not go back, for the cache's ages. */
+static time_t
+verify_now(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime");
+	return ts.tv_sec;
 }

@@ -210,7 +210,13 @@ struct auth_config {
 	char		gssapi_keytab[P_PATHLEN];	/* "": GSSAPI off */
 	/* The service of each protocol's principals (RFC 4752), by PROTO_*. */
 	char		gssapi_service[PROTO_MAX][P_MECHLEN];
+	/* postern-auth's login cache; either 0 turns it off. */
+	uint32_t	cache_ttl;		/* seconds */
+	uint32_t	cache_size;		/* most entries */
 };
+
+#define AUTH_CACHE_MAXTTL	86400		/* auth-cache-ttl 24h */
+#define AUTH_CACHE_MAXSIZE	1000000		/* auth-cache-size */
 
 struct areq_start {
 	uint32_t	proto;

@@ -63,6 +63,8 @@ auth_send_config(void)
 	ac.first_valid_uid = conf->first_valid_uid;
 	ac.failure_delay_ms = conf->failure_delay_ms;
 	ac.failure_delay_max_ms = conf->failure_delay_max_ms;
+	ac.cache_ttl = conf->auth_cache_ttl;
+	ac.cache_size = conf->auth_cache_size;
 	(void)strlcpy(ac.mail_location, conf->mail_location,
 	    sizeof(ac.mail_location));
 	(void)strlcpy(ac.access_file, conf->access_file,

@@ -32,6 +32,8 @@
 #define CONF_IPV6_PREFIX	64
 #define CONF_FAILURE_DELAY	2000	/* ms */
 #define CONF_FAILURE_DELAY_MAX	15000	/* ms */
+#define CONF_AUTH_CACHE_TTL	300	/* seconds */
+#define CONF_AUTH_CACHE_SIZE	10000
 
 /*
  * Every protocol the grammar knows.  `served' says which ones this
@@ -152,6 +154,8 @@ conf_init_defaults(struct postern_conf *conf)
 	conf->ipv6_prefix = CONF_IPV6_PREFIX;
 	conf->failure_delay_ms = CONF_FAILURE_DELAY;
 	conf->failure_delay_max_ms = CONF_FAILURE_DELAY_MAX;
+	conf->auth_cache_ttl = CONF_AUTH_CACHE_TTL;
+	conf->auth_cache_size = CONF_AUTH_CACHE_SIZE;
 	(void)strlcpy(conf->tls_ciphers, CONF_TLS_CIPHERS,
 	    sizeof(conf->tls_ciphers));
 	(void)strlcpy(conf->tls_ciphersuites, CONF_TLS_CIPHERSUITES,
@@ -472,6 +476,8 @@ print_global(const struct postern_conf *conf, FILE *fp)
 	print_time(fp, "", "failure-delay", conf->failure_delay_ms / 1000);
 	print_time(fp, "", "failure-delay-max",
 	    conf->failure_delay_max_ms / 1000);
+	print_time(fp, "", "auth-cache-ttl", conf->auth_cache_ttl);
+	fprintf(fp, "auth-cache-size %d\n", conf->auth_cache_size);
 	if (TAILQ_EMPTY(&conf->trusted))
 		fprintf(fp, "# trusted-networks: none\n");
 	else {

@@ -95,6 +95,8 @@ struct postern_conf {
 	int			 ipv6_prefix;		/* per-IP counting */
 	int			 failure_delay_ms;
 	int			 failure_delay_max_ms;
+	int			 auth_cache_ttl;	/* seconds; 0: off */
+	int			 auth_cache_size;	/* entries; 0: off */
 	char			 tls_ciphers[P_TEXTLEN];
 	char			 tls_ciphersuites[P_TEXTLEN];
 	int			 tls_min_version;	/* TLS1_2_VERSION */

@@ -208,7 +208,8 @@ static SSL_CTX			*cipher_ctx;
 %define parse.lac full
 %locations
 
-%token	ACCESSFILE AUTH BANNER CERTDIR CERTIFICATE CHROOT CONTROLGROUP
+%token	ACCESSFILE AUTH AUTHCACHESIZE AUTHCACHETTL BANNER CERTDIR
+%token	CERTIFICATE CHROOT CONTROLGROUP
 %token	CONTROLSOCKET
 %token	EXPIRE FAILUREDELAY FAILUREDELAYMAX FIRSTVALIDUID GSSAPIKEYTAB
 %token	GSSAPISERVICE HOSTNAME
@@ -373,6 +374,16 @@ globalopt	: USER STRING			{
 			fdelay_loc = @1;
 			if (check_time("failure-delay", $2, 0, 60, &@2) == 0)
 				conf->failure_delay_ms = $2 * 1000;
+		}
+		| AUTHCACHETTL time		{
+			if (check_time("auth-cache-ttl", $2, 0,
+			    AUTH_CACHE_MAXTTL, &@2) == 0)
+				conf->auth_cache_ttl = $2;
+		}
+		| AUTHCACHESIZE NUMBER		{
+			if (check_range("auth-cache-size", $2, 0,
+			    AUTH_CACHE_MAXSIZE, &@2) == 0)
+				conf->auth_cache_size = $2;
 		}
 		| FAILUREDELAYMAX time		{
 			fdelay_max_loc = @1;
@@ -599,6 +610,8 @@ struct keyword {
 static const struct keyword keywords[] = {
 	{ "access-file",		ACCESSFILE,	"a path" },
 	{ "auth",			AUTH,		"pam or passwd-file" },
+	{ "auth-cache-size",		AUTHCACHESIZE,	"a number" },
+	{ "auth-cache-ttl",		AUTHCACHETTL,	EXPECT_TIME },
 	{ "banner",			BANNER,		"a quoted text" },
 	{ "certificate",		CERTIFICATE,	"a file name" },
 	{ "certificate-dir",		CERTDIR,	"a directory" },

@@ -169,6 +169,8 @@ ATF_TC_BODY(defaults, tc)
 	ATF_CHECK_EQ(conf->ipv6_prefix, 64);
 	ATF_CHECK_EQ(conf->failure_delay_ms, 2000);
 	ATF_CHECK_EQ(conf->failure_delay_max_ms, 15000);
+	ATF_CHECK_EQ(conf->auth_cache_ttl, 300);
+	ATF_CHECK_EQ(conf->auth_cache_size, 10000);
 	ATF_CHECK_EQ(conf->tls_min_version, TLS1_2_VERSION);
 	ATF_CHECK_STREQ(conf->tls_ciphers, CONF_TLS_CIPHERS);
 	ATF_CHECK_STREQ(conf->tls_ciphersuites, CONF_TLS_CIPHERSUITES);
@@ -244,6 +246,8 @@ ATF_TC_BODY(every_keyword, tc)
 	    "auth pam \"other\"\n"
 	    "failure-delay 3s\n"
 	    "failure-delay-max 1m\n"
+	    "auth-cache-ttl 90s\n"
+	    "auth-cache-size 250\n"
 	    "trusted-networks 10.0.0.0/8\n"
 	    "trusted-networks { 192.168.1.0/24, 2001:db8::/32\n"
 	    "    127.0.0.1 }\n"
@@ -301,6 +305,8 @@ ATF_TC_BODY(every_keyword, tc)
 	ATF_CHECK_STREQ(conf->backends[2].arg, "other");
 	ATF_CHECK_EQ(conf->failure_delay_ms, 3000);
 	ATF_CHECK_EQ(conf->failure_delay_max_ms, 60000);
+	ATF_CHECK_EQ(conf->auth_cache_ttl, 90);
+	ATF_CHECK_EQ(conf->auth_cache_size, 250);
 	ATF_CHECK_EQ(conf->ipv6_prefix, 56);
 	ATF_CHECK_EQ(conf->tls_min_version, TLS1_3_VERSION);
 	ATF_CHECK_STREQ(conf->tls_ciphers, "HIGH:!aNULL");
@@ -588,6 +594,69 @@ ATF_TC_BODY(time_suffixes, tc)
 	ATF_CHECK_STREQ(conf_fmt_time(600, buf, sizeof(buf)), "10m");
 	ATF_CHECK_STREQ(conf_fmt_time(7200, buf, sizeof(buf)), "2h");
 	ATF_CHECK_STREQ(conf_fmt_time(0, buf, sizeof(buf)), "0s");
+}
+
+ATF_TC_WITHOUT_HEAD(auth_cache);
+ATF_TC_BODY(auth_cache, tc)
+{
+	struct postern_conf	*conf;
+	char			*out;
+
+	conf = parse_text("auth-cache-ttl 1h\nauth-cache-size 1000000\n");
+	ATF_CHECK_EQ(conf->auth_cache_ttl, 3600);
+	ATF_CHECK_EQ(conf->auth_cache_size, 1000000);
+	out = print_conf(conf, 0);
+	ATF_CHECK(strstr(out, "\nauth-cache-ttl 1h\n") != NULL);
+	ATF_CHECK(strstr(out, "\nauth-cache-size 1000000\n") != NULL);
+	free(out);
+	conf_free(conf);
+
+	/* 0 turns the cache off, either way. */
+	conf = parse_text("auth-cache-ttl 0\nauth-cache-size 0\n");
+	ATF_CHECK_EQ(conf->auth_cache_ttl, 0);
+	ATF_CHECK_EQ(conf->auth_cache_size, 0);
+	out = print_conf(conf, 0);
+	ATF_CHECK(strstr(out, "\nauth-cache-ttl 0s\n") != NULL);
+	ATF_CHECK(strstr(out, "\nauth-cache-size 0\n") != NULL);
+	free(out);
+	conf_free(conf);
+
+	conf = parse_text("auth-cache-ttl 24h\nauth-cache-ttl \"45\"\n");
+	ATF_CHECK_EQ(conf->auth_cache_ttl, 45);
+	conf_free(conf);
+
+	/* The defaults, as -n prints them. */
+	conf = parse_text("");
+	out = print_conf(conf, 0);
+	ATF_CHECK(strstr(out, "\nauth-cache-ttl 5m\n") != NULL);
+	ATF_CHECK(strstr(out, "\nauth-cache-size 10000\n") != NULL);
+	free(out);
+	conf_free(conf);
+
+	check_errors("# cache\nauth-cache-ttl 25h\n",
+	    "postern.conf:2: auth-cache-ttl 25h is out of range (0s to "
+	    "24h)\n");
+	check_errors("auth-cache-ttl 5 minutes\n",
+	    "postern.conf:1: syntax error, unexpected \"minutes\", expected "
+	    "end of line\n");
+	check_errors("auth-cache-ttl 5d\n",
+	    "postern.conf:1: invalid time \"5d\": expected a number of "
+	    "seconds, or a number followed by s, m or h\n");
+	check_errors("auth-cache-ttl\n",
+	    "postern.conf:1: syntax error, expected a time (such as 90, 30s, "
+	    "10m or 1h) after auth-cache-ttl\n");
+	check_errors("\nauth-cache-size 1000001\n",
+	    "postern.conf:2: auth-cache-size 1000001 is out of range (0 to "
+	    "1000000)\n");
+	check_errors("auth-cache-size lots\n",
+	    "postern.conf:1: syntax error, expected a number after "
+	    "auth-cache-size\n");
+	check_errors("auth-cache-size -1\n",
+	    "postern.conf:1: syntax error, expected a number after "
+	    "auth-cache-size\n");
+	check_errors("imap {\n\tauth-cache-size 10\n}\n",
+	    "postern.conf:2: auth-cache-size is a global setting and cannot "
+	    "be given in a imap block\n");
 }
 
 ATF_TC_WITHOUT_HEAD(pop3_specific);
@@ -1014,6 +1083,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, macros_include);
 	ATF_TP_ADD_TC(tp, lexer);
 	ATF_TP_ADD_TC(tp, time_suffixes);
+	ATF_TP_ADD_TC(tp, auth_cache);
 	ATF_TP_ADD_TC(tp, pop3_specific);
 	ATF_TP_ADD_TC(tp, syntax_errors);
 	ATF_TP_ADD_TC(tp, value_errors);
