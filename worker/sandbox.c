@@ -33,6 +33,13 @@ static const int sandbox_allow[] = {
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(getuid), SCMP_SYS(geteuid),
 	SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(prctl),
 	SCMP_SYS(uname), SCMP_SYS(sched_getaffinity),
+	/*
+	 * TLS for STARTTLS/STLS is set up in here: libssl's start sorts
+	 * its cipher tables with qsort(3), whose first large sort asks
+	 * sysinfo(2) for the memory size (glibc reads the struct even
+	 * when the call fails).
+	 */
+	SCMP_SYS(sysinfo),
 };
 
 /*

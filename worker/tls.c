@@ -4,8 +4,10 @@
  * master (RSA_METHOD / EC_KEY_METHOD) naming the certificate's key id,
  * one round trip per handshake.  With several certificates for the
  * protocol, the client's server name (SNI) picks the one whose names
- * match it, the first being the default.  Set up before the chroot,
- * used after it.
+ * match it, the first being the default.  OpenSSL's configuration file
+ * is loaded before the chroot; the contexts are built then only for an
+ * implicit-TLS port, and on a plain port when the client asks for
+ * STARTTLS/STLS, inside the sandbox: most plain connections never do.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <sys/types.h>
@@ -13,6 +15,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,6 +24,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -51,6 +55,8 @@ static ECDSA_SIG *ec_sign_sig(const unsigned char *, int, const BIGNUM *,
 static EVP_PKEY	*proxy_key(X509 *, uint32_t);
 static SSL_CTX	*tls_ctx_new(struct worker *);
 static int	 tls_ctx_cert(struct tls_cert *, const char *, size_t);
+static int	 tls_certmsg_ok(const char *, size_t);
+static void	 tls_drop(struct worker *);
 static int	 tls_servername(SSL *, int *, void *);
 static ssize_t	 tls_rd(struct io *, void *, size_t);
 static ssize_t	 tls_wr(struct io *, const void *, size_t);
@@ -213,15 +219,29 @@ fail:
 	return NULL;
 }
 
+/*
+ * OpenSSL's queued errors, one line each.  libssl's reason strings are
+ * loaded, libcrypto's are not (tls_preinit()): for those the line says
+ * which function raised the error instead.
+ */
 static void
 tls_log_error(const char *what)
 {
-	unsigned long	e;
-	char		buf[256];
+	const char	*file, *func, *data;
+	unsigned long	 e;
+	char		 buf[256];
+	int		 line, flags;
 
-	while ((e = ERR_get_error()) != 0) {
+	while ((e = ERR_get_error_all(&file, &line, &func, &data, &flags)) !=
+	    0) {
 		ERR_error_string_n(e, buf, sizeof(buf));
-		log_info("id=%u: %s: %s", worker->init.conn_id, what, buf);
+		if (ERR_reason_error_string(e) != NULL || func == NULL ||
+		    func[0] == '\0')
+			log_info("id=%u: %s: %s", worker->init.conn_id, what,
+			    buf);
+		else
+			log_info("id=%u: %s: %s in %s()", worker->init.conn_id,
+			    what, buf, func);
 	}
 }
 
@@ -291,31 +311,119 @@ tls_ctx_cert(struct tls_cert *tc, const char *pem, size_t pemlen)
 }
 
 /*
- * The master's MSG_CERT: one struct cert_rec and PEM chain per
- * certificate of the protocol.  The first becomes w->ctx; with more,
- * the SNI callback moves a handshake to the one its name matches.
+ * Whether the master's MSG_CERT is well formed: one struct cert_rec and
+ * PEM chain per certificate of the protocol, at most P_MAXCERTS.  The
+ * PEM itself is parsed only by tls_setup().
  */
-int
-tls_setup(struct worker *w, const char *data, size_t len)
+static int
+tls_certmsg_ok(const char *data, size_t len)
 {
-	struct cert_rec	 rec;
-	struct tls_cert	*tc;
-	size_t		 off = 0, i;
+	struct cert_rec	rec;
+	size_t		off = 0, n = 0;
 
 	while (off < len) {
-		if (tls_ncerts == P_MAXCERTS || len - off < sizeof(rec)) {
-			log_warnx("id=%u: malformed certificate message",
-			    w->init.conn_id);
-			goto fail;
-		}
+		if (n++ == P_MAXCERTS || len - off < sizeof(rec))
+			return 0;
 		memcpy(&rec, data + off, sizeof(rec));
 		off += sizeof(rec);
 		if (rec.pemlen == 0 || rec.pemlen > len - off ||
-		    rec.key_id == 0) {
-			log_warnx("id=%u: malformed certificate message",
-			    w->init.conn_id);
+		    rec.key_id == 0)
+			return 0;
+		off += rec.pemlen;
+	}
+	return n > 0;
+}
+
+/*
+ * Forget the certificates, their contexts and the message they came
+ * in; an SSL still using a context keeps its own reference.
+ */
+static void
+tls_drop(struct worker *w)
+{
+	size_t	i;
+
+	for (i = 0; i < tls_ncerts; i++) {
+		SSL_CTX_free(tls_certs[i].ctx);
+		X509_free(tls_certs[i].leaf);
+	}
+	memset(tls_certs, 0, sizeof(tls_certs));
+	tls_ncerts = 0;
+	w->ctx = NULL;
+	free(w->certmsg);
+	w->certmsg = NULL;
+	w->certmsglen = 0;
+}
+
+/*
+ * Before the chroot, whenever the master sent a certificate: check its
+ * message and load OpenSSL's configuration (openssl.cnf, what it
+ * includes and the providers it activates), which cannot be read
+ * afterwards, so that STARTTLS gets the same settings as implicit TLS.
+ * Only libcrypto is started here: libssl's own start (name tables,
+ * error strings) reads no file and comes with the first context.
+ * libcrypto's error strings are never loaded: filing them took half of
+ * this start and ~55 kB that every TLS relay kept; libssl's, which name
+ * what goes wrong in a handshake, still are.  A
+ * configuration that does not load leaves the connection without TLS,
+ * logged.  Returns -1 only for a malformed message.
+ */
+int
+tls_preinit(struct worker *w)
+{
+	if (w->certmsg == NULL)
+		return 0;
+	if (!tls_certmsg_ok(w->certmsg, w->certmsglen)) {
+		log_warnx("id=%u: malformed certificate message",
+		    w->init.conn_id);
+		return -1;
+	}
+	if (!OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG |
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL)) {
+		tls_log_error("OpenSSL configuration");
+		log_warnx("id=%u: the OpenSSL configuration does not load: "
+		    "no TLS", w->init.conn_id);
+		tls_drop(w);
+	}
+	return 0;
+}
+
+/* Whether TLS can be offered: there is a certificate to set up. */
+int
+tls_available(struct worker *w)
+{
+	return w->ctx != NULL || w->certmsg != NULL;
+}
+
+/*
+ * Build a context per certificate of the kept MSG_CERT: the first
+ * becomes w->ctx; with more, the SNI callback moves a handshake to the
+ * one its name matches.  Nothing here opens a file, so it also runs
+ * inside the sandbox.  A failure is logged and leaves the connection
+ * without TLS (tls_available() then says no).  Returns 0 or -1.
+ */
+int
+tls_setup(struct worker *w)
+{
+	struct cert_rec	 rec;
+	struct tls_cert	*tc;
+	const char	*data = w->certmsg;
+	size_t		 len = w->certmsglen, off = 0;
+
+	if (w->ctx != NULL)
+		return 0;
+	if (data == NULL) {
+		log_warnx("id=%u: no certificate for TLS", w->init.conn_id);
+		return -1;
+	}
+	while (off < len) {
+		if (tls_ncerts == P_MAXCERTS || len - off < sizeof(rec))
 			goto fail;
-		}
+		memcpy(&rec, data + off, sizeof(rec));
+		off += sizeof(rec);
+		if (rec.pemlen == 0 || rec.pemlen > len - off ||
+		    rec.key_id == 0)
+			goto fail;
 		tc = &tls_certs[tls_ncerts++];
 		tc->key_id = rec.key_id;
 		if ((tc->ctx = tls_ctx_new(w)) == NULL ||
@@ -325,19 +433,22 @@ tls_setup(struct worker *w, const char *data, size_t len)
 	}
 	if (tls_ncerts == 0)
 		goto fail;
+	/* The contexts seeded the generator (getrandom(2)); check it. */
+	if (RAND_status() != 1) {
+		log_warnx("id=%u: no entropy for TLS", w->init.conn_id);
+		goto fail;
+	}
 	w->ctx = tls_certs[0].ctx;
 	if (tls_ncerts > 1)
 		SSL_CTX_set_tlsext_servername_callback(w->ctx, tls_servername);
+	free(w->certmsg);
+	w->certmsg = NULL;
+	w->certmsglen = 0;
 	return 0;
 fail:
 	tls_log_error("TLS setup");
-	for (i = 0; i < tls_ncerts; i++) {
-		SSL_CTX_free(tls_certs[i].ctx);
-		X509_free(tls_certs[i].leaf);
-	}
-	memset(tls_certs, 0, sizeof(tls_certs));
-	tls_ncerts = 0;
-	w->ctx = NULL;
+	log_warnx("id=%u: TLS setup failed", w->init.conn_id);
+	tls_drop(w);
 	return -1;
 }
 
@@ -474,6 +585,8 @@ tls_accept(struct worker *w)
 	w->io.rd = tls_rd;
 	w->io.wr = tls_wr;
 	w->tls_active = 1;
+	/* No second handshake: the SSL keeps the context it uses. */
+	tls_drop(w);
 
 	memset(&ti, 0, sizeof(ti));
 	v = SSL_get_version(w->ssl);

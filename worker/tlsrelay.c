@@ -4,12 +4,17 @@
  * no TLS state ever enters the process running as the user (Dovecot's
  * login process does the same).  The relay has no timeouts of its own:
  * the session enforces them and the relay ends when either side ends.
+ * There is one relay per TLS session and most of them sit in IDLE, so
+ * a relay that has been quiet for a moment gives back the memory it
+ * only needs while data moves.
  */
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -22,16 +27,20 @@
 #include "log.h"
 #include "worker.h"
 
-#define RELAY_BUFSZ	(32 * 1024)
+/* One TLS record of plaintext: SSL_read() never returns more. */
+#define RELAY_BUFSZ	(16 * 1024)
+#define RELAY_QUIET_MS	1000	/* then compact */
 
 struct relaybuf {
-	unsigned char	data[RELAY_BUFSZ];
-	size_t		off;
-	size_t		len;
+	unsigned char	*data;		/* RELAY_BUFSZ, whole pages */
+	size_t		 off;
+	size_t		 len;
 };
 
 static void	relay_end(struct worker *, int, int);
 static size_t	relay_room(struct relaybuf *);
+static void	relay_compact(struct worker *, struct relaybuf *,
+		    struct relaybuf *);
 
 static void
 relay_end(struct worker *w, int sfd, int close_notify)
@@ -57,13 +66,33 @@ relay_room(struct relaybuf *b)
 	return RELAY_BUFSZ - b->off - b->len;
 }
 
+/*
+ * Give back what a quiet connection does not need: the pages of the
+ * relay buffers that are empty, OpenSSL's record buffers (~34 kB,
+ * allocated again by the next read or write) and every free page of
+ * the heap.  Failures only leave the memory where it was.
+ */
+static void
+relay_compact(struct worker *w, struct relaybuf *c2s, struct relaybuf *s2c)
+{
+	if (c2s->len == 0 &&
+	    madvise(c2s->data, RELAY_BUFSZ, MADV_DONTNEED) == -1)
+		log_debug("%s: madvise: %s", __func__, strerror(errno));
+	if (s2c->len == 0 &&
+	    madvise(s2c->data, RELAY_BUFSZ, MADV_DONTNEED) == -1)
+		log_debug("%s: madvise: %s", __func__, strerror(errno));
+	(void)SSL_free_buffers(w->ssl);
+	(void)malloc_trim(0);
+}
+
 void
 tls_relay(struct worker *w, int sfd)
 {
-	struct relaybuf	*c2s, *s2c;
+	struct relaybuf	 c2s_buf, s2c_buf, *c2s = &c2s_buf, *s2c = &s2c_buf;
 	struct pollfd	 pfd[2];
+	unsigned char	*mem;
 	ssize_t		 n;
-	int		 r, e, progress, ceof = 0, seof = 0;
+	int		 r, e, progress, ceof = 0, seof = 0, compacted = 0;
 	short		 cev;
 
 	/* The session says goodbye through us: outlive it, not it us. */
@@ -73,12 +102,22 @@ tls_relay(struct worker *w, int sfd)
 	    w->user, w->init.client_addr);
 	if (fcntl(sfd, F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl");
-	if ((c2s = calloc(1, sizeof(*c2s))) == NULL ||
-	    (s2c = calloc(1, sizeof(*s2c))) == NULL)
-		fatal("calloc");
+	/* Pages of their own, so that compaction can drop them. */
+	if ((mem = mmap(NULL, 2 * RELAY_BUFSZ, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+		fatal("mmap");
+	memset(c2s, 0, sizeof(*c2s));
+	memset(s2c, 0, sizeof(*s2c));
+	c2s->data = mem;
+	s2c->data = mem + RELAY_BUFSZ;
 
-	/* Input read with the login command belongs to the session now. */
-	buf_reset(&w->io.in);
+	/*
+	 * Input read with the login command belongs to the session now,
+	 * and the login's buffers, the master channel's included, are
+	 * done with: the relay only moves bytes.
+	 */
+	io_free(&w->io);
+	msg_clear(&w->chan);
 
 	for (;;) {
 		progress = 0;
@@ -149,8 +188,10 @@ tls_relay(struct worker *w, int sfd)
 			relay_end(w, sfd, 0);
 		if (seof && s2c->len == 0)
 			relay_end(w, sfd, 1);
-		if (progress)
+		if (progress) {
+			compacted = 0;
 			continue;
+		}
 		if (!ceof && c2s->len < RELAY_BUFSZ &&
 		    SSL_pending(w->ssl) > 0)
 			continue;
@@ -163,7 +204,12 @@ tls_relay(struct worker *w, int sfd)
 			pfd[1].events |= POLLIN;
 		if (c2s->len > 0)
 			pfd[1].events |= POLLOUT;
-		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
+		while ((r = poll(pfd, 2, compacted ? -1 : RELAY_QUIET_MS))
+		    == 0) {
+			relay_compact(w, c2s, s2c);
+			compacted = 1;
+		}
+		if (r == -1 && errno != EINTR)
 			fatal("poll");
 		if (pfd[0].revents & (POLLERR | POLLNVAL))
 			ceof = 1;

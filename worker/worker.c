@@ -1,9 +1,11 @@
 /*
  * postern-worker: the pre-login process of one client connection.
  * Exec'd by the master as root with the client on fd 3 and its master
- * channel on fd 4; it reads its settings, prepares TLS, then chroots,
- * drops to the unprivileged user and enters the sandbox before it
- * reads a byte from the client.
+ * channel on fd 4; it reads its settings, prepares TLS (all of it for
+ * an implicit-TLS port; on a plain port only what needs files, the
+ * rest waits for STARTTLS/STLS), then chroots, drops to the
+ * unprivileged user and enters the sandbox before it reads a byte from
+ * the client.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -19,22 +21,18 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
 #include "log.h"
 #include "worker.h"
 
 struct worker	*worker;
 
-static void	 worker_read_init(struct worker *, char **, size_t *);
+static void	 worker_read_init(struct worker *);
 static void	 worker_privdrop(struct worker *);
 
 int
 main(int argc, char *argv[])
 {
 	struct worker	*w;
-	char		*pem = NULL;
-	size_t		 pemlen = 0;
 	int		 ch, debug = 0, verbose = 0;
 
 	while ((ch = getopt(argc, argv, "dv")) != -1) {
@@ -61,19 +59,22 @@ main(int argc, char *argv[])
 		fatal("calloc");
 	worker = w;
 	msg_init(&w->chan, WORKER_MASTER_FD);
-	worker_read_init(w, &pem, &pemlen);
+	worker_read_init(w);
 	setproctitle("%s pre-login [%s]", w->init.proto == PROTO_POP3 ?
 	    "pop3" : w->init.proto == PROTO_IMAP ? "imap" : "submission",
 	    w->init.client_addr);
 
-	/* Everything that needs files or entropy happens before chroot. */
-	if (pem != NULL) {
-		if (tls_setup(w, pem, pemlen) == -1)
-			fatalx("id=%u: TLS setup failed", w->init.conn_id);
-		freezero(pem, pemlen);
-	}
-	if (RAND_status() != 1)
-		fatalx("no entropy");
+	/*
+	 * Everything that needs files happens before the chroot: OpenSSL's
+	 * configuration always; the contexts now only if the handshake
+	 * comes first.  The random generator seeds itself from
+	 * getrandom(2) when a context is made, sandbox or not.
+	 */
+	if (tls_preinit(w) == -1)
+		fatalx("id=%u: bad certificate message", w->init.conn_id);
+	if (w->init.implicit_tls && tls_setup(w) == -1)
+		fatalx("id=%u: no TLS for an implicit-TLS port",
+		    w->init.conn_id);
 	worker_privdrop(w);
 	if (sandbox_enter() == -1)
 		fatalx("sandbox");
@@ -95,9 +96,12 @@ main(int argc, char *argv[])
 	}
 }
 
-/* The master's settings for this connection, then its certificate. */
+/*
+ * The master's settings for this connection, then its certificates,
+ * kept as they came (chains only, nothing secret) for tls_setup().
+ */
 static void
-worker_read_init(struct worker *w, char **pem, size_t *pemlen)
+worker_read_init(struct worker *w)
 {
 	struct msg	m;
 	int		got_init = 0, r;
@@ -128,12 +132,12 @@ worker_read_init(struct worker *w, char **pem, size_t *pemlen)
 			got_init = 1;
 			break;
 		case MSG_CERT:
-			if (*pem != NULL || m.len == 0)
+			if (w->certmsg != NULL || m.len == 0)
 				fatalx("bad certificate message");
-			if ((*pem = malloc(m.len)) == NULL)
+			if ((w->certmsg = malloc(m.len)) == NULL)
 				fatal("malloc");
-			memcpy(*pem, m.data, m.len);
-			*pemlen = m.len;
+			memcpy(w->certmsg, m.data, m.len);
+			w->certmsglen = m.len;
 			break;
 		case MSG_INIT_DONE:
 			if (!got_init)

@@ -24,6 +24,8 @@ struct worker {
 	struct worker_init	 init;
 	struct msgchan		 chan;		/* to the master */
 	struct io		 io;		/* the client */
+	char			*certmsg;	/* MSG_CERT until TLS is set up */
+	size_t			 certmsglen;
 	SSL_CTX			*ctx;
 	SSL			*ssl;
 	int			 tls_active;
@@ -61,7 +63,9 @@ int	worker_sasl(struct worker *, const char *, int, const unsigned char *,
 	    size_t, int, const struct sasl_ops *, struct auth_fail *);
 
 /* tls.c */
-int	tls_setup(struct worker *, const char *, size_t);
+int	tls_preinit(struct worker *);
+int	tls_available(struct worker *);
+int	tls_setup(struct worker *);
 int	tls_accept(struct worker *);
 
 /* tlsrelay.c */

@@ -137,7 +137,7 @@ login_caps(struct imap_login *l, struct buf *b)
 
 	if (buf_addstr(b, IMAP_CAPS_PRELOGIN) == -1)
 		fatal("%s", __func__);
-	if (w->ctx != NULL && !w->tls_active &&
+	if (tls_available(w) && !w->tls_active &&
 	    buf_addstr(b, " STARTTLS") == -1)
 		fatal("%s", __func__);
 	if (!worker_cleartext_ok(w, 1) && buf_addstr(b, " LOGINDISABLED") ==
@@ -328,8 +328,13 @@ login_starttls(struct imap_login *l, struct imap_cmd *cmd)
 		login_reply(l, "%s BAD TLS is already active.", cmd->tag);
 		return;
 	}
-	if (l->w->ctx == NULL) {
+	if (!tls_available(l->w)) {
 		login_reply(l, "%s NO TLS is not available.", cmd->tag);
+		return;
+	}
+	/* RFC 9051 6.2.1: NO when TLS cannot be set up; tls_setup logs. */
+	if (tls_setup(l->w) == -1) {
+		login_reply(l, "%s NO TLS could not be started.", cmd->tag);
 		return;
 	}
 	login_reply(l, "%s OK Begin TLS negotiation now.", cmd->tag);

@@ -104,8 +104,10 @@ pop3_login(struct worker *w)
 				pop3_reply(w, "-ERR STLS takes no argument.");
 			else if (w->tls_active)
 				pop3_reply(w, "-ERR TLS is already active.");
-			else if (w->ctx == NULL)
+			else if (!tls_available(w))
 				pop3_reply(w, "-ERR TLS is not available.");
+			else if (tls_setup(w) == -1)
+				pop3_reply(w, "-ERR TLS could not be started.");
 			else {
 				pop3_reply(w, "+OK Begin TLS negotiation.");
 				if (tls_accept(w) == -1)
@@ -199,8 +201,8 @@ pop3_capa(struct worker *w)
 		fatal("buf");
 	if (pop3_mechs(w, &b, "SASL", " ", "\r\n") == -1)
 		fatal("buf");
-	if (w->ctx != NULL && !w->tls_active && buf_addstr(&b, "STLS\r\n")
-	    == -1)
+	if (tls_available(w) && !w->tls_active && buf_addstr(&b,
+	    "STLS\r\n") == -1)
 		fatal("buf");
 	if (w->init.pop3_expire < 0) {
 		if (buf_addstr(&b, "EXPIRE NEVER\r\n") == -1)
