@@ -1527,7 +1527,6 @@ set_hostname(const char *s, const YYLTYPE *loc)
 	setstr(conf->hostname, sizeof(conf->hostname), s, "hostname", loc);
 }
 
-/* Refuse a cipher string OpenSSL would reject when posternd loads it. */
 /*
  * A Kerberos service name, the first part of the server's principals
  * (pop/HOST@REALM): letters, digits, '.', '_' and '-'.
@@ -1553,6 +1552,7 @@ set_gssapi_service(const char *s, const YYLTYPE *loc)
 	    "gssapi-service", loc);
 }
 
+/* Refuse a cipher string OpenSSL would reject when posternd loads it. */
 static void
 set_ciphers(char *dst, size_t len, const char *s, int tls13,
     const YYLTYPE *loc)
