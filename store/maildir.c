@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +65,12 @@ store_msg_new(const char *base, size_t len)
 		return NULL;
 	}
 	m->info_ok = 1;
+	/*
+	 * A ,W= in the name (Dovecot's, and other deliverers') is the
+	 * CRLF size, believed as Dovecot believes it: the file is then
+	 * not read for its size at all.  A wrong one is the name's
+	 * owner's doing and only misstates that message's RFC822.SIZE.
+	 */
 	if (store_name_size(m->base, 'W', &m->vsize) == 0) {
 		m->have_vsize = 1;
 		m->vsize_in_name = 1;
@@ -474,16 +482,27 @@ folder_unlock(struct folder *f)
 		log_warn("%s: unlock %s", __func__, f->name);
 }
 
-/* Binary search: the table is in ascending UID order. */
+/*
+ * Binary search: the table is in ascending UID order.  A FETCH or an
+ * index flush asks for UIDs in order, so the one after the last found
+ * is tried first: a large folder's table does not fit the caches.
+ */
 struct store_msg *
 folder_msg_by_uid(struct folder *f, uint32_t uid)
 {
-	size_t	lo = 0, hi = f->nmsgs, mid;
+	size_t	lo = 0, hi = f->nmsgs, mid, h;
 
+	for (h = f->uid_hint; h < f->nmsgs && h <= f->uid_hint + 1; h++)
+		if (f->msgs[h]->uid == uid) {
+			f->uid_hint = h;
+			return f->msgs[h];
+		}
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (f->msgs[mid]->uid == uid)
+		if (f->msgs[mid]->uid == uid) {
+			f->uid_hint = mid;
 			return f->msgs[mid];
+		}
 		if (f->msgs[mid]->uid < uid)
 			lo = mid + 1;
 		else
@@ -535,6 +554,7 @@ store_msg_vsize(struct folder *f, struct store_msg *m, uint64_t *size)
 			return -1;
 		}
 		m->have_vsize = 1;
+		f->facts_dirty = 1;
 	}
 	*size = m->vsize;
 	return 0;
@@ -605,6 +625,53 @@ store_msg_expunge(struct folder *f, struct store_msg *m)
 	}
 	errno = EAGAIN;
 	return -1;
+}
+
+/*
+ * A second thread for work a large folder's first open spreads over
+ * two CPUs (file status at the scan, message files at the index
+ * build): -1 when there is no second CPU or no thread (the caller
+ * then does it all).  The thread blocks every signal, so that the
+ * session's handlers run on the thread that expects them.  It must
+ * touch nothing the caller touches meanwhile; the caller joins it
+ * before using what it made.
+ */
+int
+store_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg)
+{
+	static long	ncpu;
+	static int	warned;
+	sigset_t	all, old;
+	int		r;
+
+	if (ncpu == 0)
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 2)
+		return -1;
+	(void)sigfillset(&all);
+	if (pthread_sigmask(SIG_BLOCK, &all, &old) != 0)
+		return -1;
+	r = pthread_create(tid, NULL, fn, arg);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		/* A process limit, say: once is enough to tell. */
+		if (!warned)
+			log_warnx("%s: pthread_create: %s; going on with "
+			    "one thread", __func__, strerror(r));
+		warned = 1;
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_thread_join(pthread_t tid)
+{
+	int	r;
+
+	/* It cannot fail for a thread we made and did not detach. */
+	if ((r = pthread_join(tid, NULL)) != 0)
+		fatalx("%s: pthread_join: %s", __func__, strerror(r));
 }
 
 /*

@@ -35,11 +35,31 @@ static int	 text_part(const struct mime_msg *, const struct mime_part *,
 		    struct text_out *);
 static int	 to_conv(void *, const void *, size_t);
 
+/* The first len octets of an open message file, mapped. */
+int
+store_fd_map(int fd, size_t len, struct store_map *map)
+{
+	void	*p;
+
+	memset(map, 0, sizeof(*map));
+	if (len == 0) {
+		map->data = (const unsigned char *)"";
+		return 0;
+	}
+	p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	map->addr = p;
+	map->maplen = len;
+	map->data = p;
+	map->len = len;
+	return 0;
+}
+
 int
 store_msg_map(struct folder *f, struct store_msg *m, struct store_map *map)
 {
 	struct stat	 sb;
-	void		*p;
 	int		 fd, saved;
 
 	memset(map, 0, sizeof(*map));
@@ -51,19 +71,9 @@ store_msg_map(struct folder *f, struct store_msg *m, struct store_map *map)
 		errno = EFBIG;
 		goto fail;
 	}
-	if (sb.st_size == 0) {
-		close(fd);
-		map->data = (const unsigned char *)"";
-		return 0;
-	}
-	p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (p == MAP_FAILED)
+	if (store_fd_map(fd, (size_t)sb.st_size, map) == -1)
 		goto fail;
 	close(fd);
-	map->addr = p;
-	map->maplen = (size_t)sb.st_size;
-	map->data = p;
-	map->len = (size_t)sb.st_size;
 	return 0;
  fail:
 	saved = errno;

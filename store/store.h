@@ -98,6 +98,9 @@ struct folder {
 	struct timespec	  dir_mtime[2];	/* new/, cur/ at the last scan */
 	int		  dirs_clean;	/* and they had settled then */
 	int		  light;	/* no table: only given messages */
+	int		  facts_dirty;	/* sizes learnt since the list was
+					   read or written */
+	size_t		  uid_hint;	/* folder_msg_by_uid()'s last */
 	struct store_index *index;	/* index.c */
 	/* index.c's, set when it is used, so POP3 links without MIME */
 	int		(*index_flush)(struct folder *);
@@ -322,7 +325,10 @@ int		 folder_keyword_add(struct folder *, const char *);
 
 /*
  * maildir.c, sync.c: open folders.  folder_open() flags: FOLDER_SIZES
- * (IMAP wants it: RFC822.SIZE and STATUS SIZE from the list),
+ * (STATUS SIZE and POP3 want every size at once; a SELECT does not
+ * ask for it, since it would read every new message file: FETCH and
+ * SEARCH learn sizes as they need them, m->have_vsize says which are
+ * known, and store_msg_prefetch() or store_msg_vsize() learn more),
  * FOLDER_RECENT (a read-write SELECT of an IMAP4rev1 client: claims
  * every message not yet claimed by any session; it is \Recent in this
  * handle, m->recent, and every later sync claims new arrivals too).
@@ -439,6 +445,32 @@ int		 store_msg_text(struct folder *, struct store_msg *, int,
 int		 store_msg_render(struct folder *, struct store_msg *, int,
 		    int, struct buf *);
 int		 folder_index_flush(struct folder *);
+
+/*
+ * store_msg_prefetch(): before a FETCH walks many messages, do for
+ * the next of them (distinct, in the order the FETCH will take them,
+ * up to a thousand at a time) what the calls for each will need, each
+ * message file read at most once (a single read into a buffer the
+ * handle keeps; mapped when over a megabyte), on a second thread too
+ * when there is a second CPU: want STORE_P_ENVELOPE, STORE_P_BODY,
+ * STORE_P_BODYSTRUCTURE render those with mflags (as
+ * store_msg_render()) into the index, STORE_P_SIZE makes m->vsize
+ * known (so does any rendering).  Nothing is reported for one
+ * message: one that cannot be read now (expunged meanwhile) is left
+ * for store_msg_render() or store_msg_vsize() to report.  Returns 0,
+ * or -1 when out of memory.  folder_save_facts() writes the sizes
+ * learnt (here or by store_msg_vsize()) to the UID list, for the next
+ * session; call it before answering the command (a sync writes them
+ * too).  0, or -1 when they could not be written (they are worked out
+ * again next time).
+ */
+#define STORE_P_ENVELOPE	(1 << STORE_R_ENVELOPE)
+#define STORE_P_BODY		(1 << STORE_R_BODY)
+#define STORE_P_BODYSTRUCTURE	(1 << STORE_R_BODYSTRUCTURE)
+#define STORE_P_SIZE		0x8
+int		 store_msg_prefetch(struct folder *, struct store_msg *const *,
+		    size_t, int, int);
+int		 folder_save_facts(struct folder *);
 
 /*
  * Flags: store_msg_set_flags() above (by rename, keeping what others

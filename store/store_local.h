@@ -7,6 +7,10 @@
 #ifndef POSTERN_STORE_LOCAL_H
 #define POSTERN_STORE_LOCAL_H
 
+#include <pthread.h>
+
+#include "buf.h"
+
 #define FOLDER_LOCK		"postern-uidlist.lock"
 #define FOLDER_LOCK_WAIT	120	/* seconds */
 #define LOCATE_TRIES		3
@@ -36,6 +40,8 @@ int		 store_msg_info(struct store_msg *, int, const char *);
 int		 store_dirname(const char *, char *, size_t);
 int		 store_unique(char *, size_t);
 int		 store_mkdir_p(const char *);
+int		 store_thread_start(pthread_t *, void *(*)(void *), void *);
+void		 store_thread_join(pthread_t);
 
 /* sync.c */
 int		 folder_sync_locked(struct folder *, int,
@@ -59,6 +65,41 @@ int		 keywords_remap(struct folder *, const struct folder *,
 /* index.c */
 void		 index_close(struct folder *);
 int		 index_flush_locked(struct folder *);
+
+/* message.c */
+int		 store_fd_map(int, size_t, struct store_map *);
+
+/*
+ * prefetch.c: the message files of an index build.  A job says what
+ * to do for one message (need: STORE_P_ kinds to render; size: count
+ * its CRLF size) and gets the result: r 0, or -1 with err; vsize; the
+ * renderings at off/len in the arena of the context that ran it.
+ */
+#define PF_NKINDS	3		/* STORE_R_ENVELOPE to BODYSTRUCTURE */
+#define PF_KINDS	(STORE_P_ENVELOPE | STORE_P_BODY | \
+			    STORE_P_BODYSTRUCTURE)
+#define PF_PARSE	(STORE_P_BODY | STORE_P_BODYSTRUCTURE)
+#define PF_THREADS	2		/* the session's and one more */
+struct pf_ctx {
+	unsigned char	*rbuf;		/* a message's octets, reused */
+	size_t		 rbufcap;
+	struct buf	 arena;		/* the renderings of its jobs */
+};
+struct pf_job {
+	struct store_msg	*m;
+	int			 need;
+	int			 size;
+	int			 ctx;
+	int			 r;
+	int			 err;
+	uint64_t		 vsize;
+	size_t			 off[PF_NKINDS];
+	size_t			 len[PF_NKINDS];
+};
+void		 pf_ctx_init(struct pf_ctx *);
+void		 pf_ctx_free(struct pf_ctx *);
+void		 pf_render(struct folder *, struct pf_ctx *, struct pf_job *,
+		    size_t, int, int);
 
 /* append.c */
 int		 store_copy_file(int, int, const char *, time_t);

@@ -32,6 +32,7 @@
 #include "store_local.h"
 
 #define SCAN_TRIES		5
+#define STAT_THREAD_MIN		256	/* new files worth a second thread */
 
 RB_HEAD(msgtree, store_msg);
 
@@ -63,6 +64,8 @@ static int	 merge_scan(struct folder *, struct scan *, struct msgtree *,
 		    struct store_msg ***, size_t *);
 static int	 number_fresh(struct folder *, struct store_msg **, size_t);
 static void	 msg_stat_time(struct folder *, struct store_msg *);
+static void	*stat_thread(void *);
+static void	 stat_fresh(struct folder *, struct store_msg **, size_t);
 static int	 dirs_unchanged(struct folder *);
 static int	 sync_scan(struct folder *, int, int *, int *);
 static int	 take_snap(struct folder *, struct snap **, size_t *);
@@ -296,6 +299,53 @@ msg_stat_time(struct folder *f, struct store_msg *m)
 		m->time = time(NULL);
 }
 
+/* The half of the new files that the second thread looks at. */
+struct stat_half {
+	struct folder		 *f;
+	struct store_msg	**msgs;
+	size_t			  n;
+};
+
+static void *
+stat_thread(void *arg)
+{
+	struct stat_half	*h = arg;
+	size_t			 i;
+
+	for (i = 0; i < h->n; i++)
+		msg_stat_time(h->f, h->msgs[i]);
+	return NULL;
+}
+
+/*
+ * The delivery time of each new file: one fstatat each, which for a
+ * large folder's first open is worth a second thread (each message is
+ * its own, the directory descriptors are only read).
+ */
+static void
+stat_fresh(struct folder *f, struct store_msg **fresh, size_t nfresh)
+{
+	struct stat_half	 h;
+	pthread_t		 tid;
+	size_t			 i, mine = nfresh;
+	int			 threaded = 0;
+
+	if (nfresh >= STAT_THREAD_MIN) {
+		mine = nfresh / 2;
+		h.f = f;
+		h.msgs = fresh + mine;
+		h.n = nfresh - mine;
+		if (store_thread_start(&tid, stat_thread, &h) == 0)
+			threaded = 1;
+		else
+			mine = nfresh;
+	}
+	for (i = 0; i < mine; i++)
+		msg_stat_time(f, fresh[i]);
+	if (threaded)
+		store_thread_join(tid);
+}
+
 /*
  * Number new files.  UIDs run out after 2^32-1; then the folder starts
  * over under a new UIDVALIDITY, as RFC 3501 allows.  Returns 1 when
@@ -310,8 +360,8 @@ number_fresh(struct folder *f, struct store_msg **fresh, size_t nfresh)
 
 	if (nfresh == 0)
 		return 0;
+	stat_fresh(f, fresh, nfresh);
 	for (i = 0; i < nfresh; i++) {
-		msg_stat_time(f, fresh[i]);
 		t = store_name_time(fresh[i]->base);
 		fresh[i]->sortkey = t > 0 ? t : fresh[i]->time;
 	}
@@ -582,6 +632,8 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 		changed = 1;
 	}
 
+	if (f->facts_dirty)
+		changed = 1;
 	if (flags & FOLDER_SIZES) {
 		for (i = 0; i < f->nmsgs; i++) {
 			m = f->msgs[i];
@@ -628,6 +680,30 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 	if (f->index != NULL)
 		(void)f->index_flush(f);
 	return 0;
+}
+
+/*
+ * Sizes learnt since the list was read or written (a prefetch, or
+ * store_msg_vsize()) written to it now, so that the next handle knows
+ * them without reading the files: only when the list on disk is still
+ * the one the table matches (else they are simply worked out again).
+ * The caller does it before answering the command that learnt them,
+ * so nothing is written behind the client's back after that.
+ */
+int
+folder_save_facts(struct folder *f)
+{
+	int	r = 0;
+
+	if (!f->facts_dirty || f->light)
+		return 0;
+	if (folder_lock(f) == -1)
+		return -1;
+	if (uidlist_current(f) && (r = uidlist_write(f)) == -1)
+		log_warnx("%s: %s: cached facts not saved", __func__,
+		    f->name);
+	folder_unlock(f);
+	return r;
 }
 
 /*

@@ -59,6 +59,7 @@ static int	 parse_num(const char *, size_t, uint64_t, uint64_t *);
 static const char *field_end(const char *);
 static int	 parse_header(char *, uint32_t *, uint32_t *, uint32_t *);
 static int	 parse_record(struct folder *, char *, uint32_t);
+static int	 add_num(struct buf *, const char *, long long);
 static int	 add_record(struct buf *, const struct store_msg *, int);
 static void	 hold_list(struct folder *, int, off_t);
 static uint32_t	 read_stamp(int);
@@ -303,6 +304,8 @@ drop_msgs(struct folder *f)
 	free(f->msgs);
 	f->msgs = NULL;
 	f->nmsgs = f->msgcap = 0;
+	/* What was learnt about them goes with them. */
+	f->facts_dirty = 0;
 }
 
 /* Keep the list just read or written open: see uidlist_current(). */
@@ -568,18 +571,45 @@ dovecot_import(struct folder *f, uint32_t *known)
 	return r;
 }
 
+/* A key and a decimal number, without printf: a list has many. */
+static int
+add_num(struct buf *b, const char *key, long long v)
+{
+	char			 digits[24], *p = digits + sizeof(digits);
+	unsigned long long	 u = v < 0 ? 0ULL - (unsigned long long)v :
+				    (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	if (buf_addstr(b, key) == -1)
+		return -1;
+	return buf_add(b, p, (size_t)(digits + sizeof(digits) - p));
+}
+
 static int
 add_record(struct buf *b, const struct store_msg *m, int appended)
 {
-	if (buf_addf(b, "%s%u T%lld", appended ? "+" : "", m->uid,
-	    (long long)m->time) == -1)
+	if (add_num(b, appended ? "+" : "", m->uid) == -1 ||
+	    add_num(b, " T", (long long)m->time) == -1)
 		return -1;
-	if (m->have_vsize && !m->vsize_in_name &&
-	    buf_addf(b, " W%llu", (unsigned long long)m->vsize) == -1)
+	if (m->have_vsize && !m->vsize_in_name) {
+		/* No message is this large; the list could still say so. */
+		if (m->vsize > INT64_MAX) {
+			if (buf_addf(b, " W%llu",
+			    (unsigned long long)m->vsize) == -1)
+				return -1;
+		} else if (add_num(b, " W", (long long)m->vsize) == -1)
+			return -1;
+	}
+	if (m->pop3_uidl != NULL && (buf_addstr(b, " P") == -1 ||
+	    buf_addstr(b, m->pop3_uidl) == -1))
 		return -1;
-	if (m->pop3_uidl != NULL && buf_addf(b, " P%s", m->pop3_uidl) == -1)
+	if (buf_addstr(b, " :") == -1 || buf_addstr(b, m->base) == -1)
 		return -1;
-	return buf_addf(b, " :%s\n", m->base);
+	return buf_add(b, "\n", 1);
 }
 
 /* Write the folder's list; the caller holds the folder lock. */
@@ -604,6 +634,7 @@ uidlist_write(struct folder *f)
 		log_warn("%s: %s", __func__, f->name);
 	if (r == 0) {
 		f->ul_torn = 0;
+		f->facts_dirty = 0;
 		fd = openat(f->fd, UIDLIST_NAME,
 		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd == -1)

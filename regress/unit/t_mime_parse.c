@@ -2,7 +2,8 @@
  * Unit tests for store/mime/mime.c and header.c: the part tree, the
  * CRLF sizes and line counts of every part, boundary handling (RFC
  * 2046 5.1.1) including the broken cases, the nesting and part
- * limits, header edge cases, and speed on a 50 MB message.
+ * limits, header edge cases, and speed on a 50 MB message; the
+ * header-only parse (mime_parse_header) against the full one.
  */
 #include <sys/time.h>
 
@@ -492,6 +493,69 @@ ATF_TC_BODY(big_message_fast, tc)
 	buf_free(&b);
 }
 
+/*
+ * mime_parse_header() finds the header where mime_parse() does, with
+ * the same marks, and an ENVELOPE from it is the same.
+ */
+ATF_TC_WITHOUT_HEAD(header_only);
+ATF_TC_BODY(header_only, tc)
+{
+	static const char	*cases[] = {
+		"Subject: hi\n\nbody\n",
+		"Subject: hi\r\nFrom: a@b\r\n\r\nbody\r\n",
+		"\nall body\n",
+		"\r\nall body\n",
+		"",
+		"no blank line at all",
+		"Subject: x\nTo: y@z\n",
+		"Subject: folded\n line\n\t again\nFrom: \"Q\" <q@r>\n\n",
+		"Content-Type: multipart/mixed; boundary=b\n--b\n\n--b--\n",
+		"Subject: cr\r alone\n \r\n\nbody",
+		"From: a@b\n\r\n"
+	};
+	struct mime_msg		 h;
+	struct buf		 e1, e2;
+	size_t			 i;
+	int			 complete;
+
+	buf_init(&e1);
+	buf_init(&e2);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		parse(cases[i]);
+		ATF_REQUIRE(mime_parse_header(&h, cases[i], strlen(cases[i]),
+		    &complete) == 0);
+		ATF_REQUIRE_EQ(h.nparts, 1);
+		ATF_CHECK_EQ_MSG(h.parts[0].body.raw, msg.parts[0].body.raw,
+		    "case %zu", i);
+		ATF_CHECK_EQ_MSG(h.parts[0].body.crlf, msg.parts[0].body.crlf,
+		    "case %zu", i);
+		ATF_CHECK_EQ_MSG(h.parts[0].body.lines,
+		    msg.parts[0].body.lines, "case %zu", i);
+		ATF_CHECK_EQ_MSG(h.parts[0].hdr.raw, 0, "case %zu", i);
+		ATF_CHECK_EQ_MSG(complete,
+		    (msg.parts[0].flags & MIME_PF_SEP) != 0, "case %zu", i);
+		ATF_CHECK_EQ_MSG(h.size, h.parts[0].body.crlf, "case %zu", i);
+		buf_reset(&e1);
+		buf_reset(&e2);
+		ATF_REQUIRE(mime_envelope(&e1, &msg, &msg.parts[0], 0) == 0);
+		ATF_REQUIRE(mime_envelope(&e2, &h, &h.parts[0], 0) == 0);
+		ATF_REQUIRE(buf_add(&e1, "", 0) == 0);
+		ATF_REQUIRE(buf_add(&e2, "", 0) == 0);
+		ATF_CHECK_STREQ_MSG((char *)e1.data, (char *)e2.data,
+		    "case %zu", i);
+		mime_free(&h);
+		mime_free(&msg);
+	}
+	/* A header cut short by the caller's read: not complete. */
+	ATF_REQUIRE(mime_parse_header(&h, "Subject: a\nFrom: b", 19,
+	    &complete) == 0);
+	ATF_CHECK(!complete);
+	ATF_CHECK_EQ(h.parts[0].body.raw, 19);
+	mime_free(&h);
+	buf_free(&e1);
+	buf_free(&e2);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, simple_sizes);
@@ -514,5 +578,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, long_header);
 	ATF_TP_ADD_TC(tp, header_fields);
 	ATF_TP_ADD_TC(tp, big_message_fast);
+	ATF_TP_ADD_TC(tp, header_only);
 	return atf_no_error();
 }

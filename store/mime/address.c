@@ -23,6 +23,23 @@
 #define T_COMMENT	3
 #define T_SPECIAL	4
 
+/*
+ * Octets that end an atom: RFC 5322 specials, white space, controls.
+ * A table rather than strchr(): an ENVELOPE of a large folder's first
+ * FETCH looks at every octet of every address field.
+ */
+static const unsigned char atom_end[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1,
+	[0x05] = 1, [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1,
+	[0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1,
+	[0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1,
+	[0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1,
+	[0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+	[0x1e] = 1, [0x1f] = 1, [' '] = 1, [0x7f] = 1,
+	['('] = 1, [')'] = 1, ['<'] = 1, ['>'] = 1, ['['] = 1, [']'] = 1,
+	[':'] = 1, [';'] = 1, ['@'] = 1, ['\\'] = 1, [','] = 1, ['"'] = 1
+};
+
 struct tok {
 	int		 type;
 	char		 c;		/* T_SPECIAL */
@@ -39,6 +56,8 @@ struct ap {
 	struct mime_addr *out;
 	size_t		 nout;
 	size_t		 cap;
+	/* Scratch of mailbox() and angle(), kept for the whole list. */
+	struct buf	 name, local, host, cmt, adl;
 };
 
 static int	tokenize(struct ap *, const char *, size_t);
@@ -93,6 +112,9 @@ tokenize(struct ap *a, const char *v, size_t len)
 		}
 		buf_reset(&w);
 		if (c == '"' || c == '(') {
+			/* The content is never longer than what is left. */
+			if (buf_reserve(&w, len - i) == -1)
+				goto out;
 			depth = 0;
 			for (i++; i < len; i++) {
 				if (v[i] == '\\' && i + 1 < len)
@@ -104,8 +126,7 @@ tokenize(struct ap *a, const char *v, size_t len)
 				else if (c == '(' && v[i] == ')' &&
 				    depth-- == 0)
 					break;
-				if (buf_add(&w, v + i, 1) == -1)
-					goto out;
+				w.data[w.len++] = v[i];
 			}
 			i++;
 			if (add_tok(a, c == '"' ? T_QSTR : T_COMMENT, 0,
@@ -118,18 +139,14 @@ tokenize(struct ap *a, const char *v, size_t len)
 				i++;
 			if (add_tok(a, T_DLIT, 0, v + s, i - s) == -1)
 				goto out;
-		} else if (strchr("()<>[]:;@\\,\"", c) != NULL || c < ' ' ||
-		    c == 127) {
+		} else if (atom_end[c]) {
 			if (add_tok(a, T_SPECIAL, c, v + i, 1) == -1)
 				goto out;
 			i++;
 		} else {
-			for (s = i; i < len; i++) {
-				c = v[i];
-				if (IS_LWSP(c) || c < ' ' || c == 127 ||
-				    strchr("()<>[]:;@\\,\"", c) != NULL)
-					break;
-			}
+			for (s = i; i < len && !atom_end[(unsigned char)v[i]];
+			    i++)
+				;
 			if (add_tok(a, T_ATOM, 0, v + s, i - s) == -1)
 				goto out;
 		}
@@ -237,13 +254,10 @@ to_sep(const struct ap *a, size_t k, int in_group)
 static int
 angle(struct ap *a, size_t k, struct buf *name, int in_group)
 {
-	struct buf	 adl, local, host;
+	struct buf	*adl = &a->adl, *local = &a->local, *host = &a->host;
 	size_t		 m, ls;
-	int		 r = -1;
 
-	buf_init(&adl);
-	buf_init(&local);
-	buf_init(&host);
+	buf_reset(adl);
 	k++;
 	if (is_sp(a, k, '@')) {
 		/* obs-route: "@a,@b:" */
@@ -251,20 +265,21 @@ angle(struct ap *a, size_t k, struct buf *name, int in_group)
 		    m++)
 			;
 		if (is_sp(a, m, ':')) {
-			if (join(a, k, m, 0, &adl) == -1)
-				goto out;
+			if (join(a, k, m, 0, adl) == -1)
+				return -1;
 			k = m + 1;
 		}
 	}
 	for (ls = k; is_word(a, k); k++)
 		;
-	if (join(a, ls, k, 0, &local) == -1)
-		goto out;
+	if (join(a, ls, k, 0, local) == -1)
+		return -1;
+	buf_reset(host);
 	if (is_sp(a, k, '@')) {
 		for (ls = ++k; k < a->n && a->t[k].type != T_SPECIAL; k++)
 			;
-		if (join(a, ls, k, 0, &host) == -1)
-			goto out;
+		if (join(a, ls, k, 0, host) == -1)
+			return -1;
 	}
 	while (k < a->n && !is_sp(a, k, '>') && !is_sp(a, k, ',') &&
 	    !(in_group && is_sp(a, k, ';')))
@@ -272,79 +287,61 @@ angle(struct ap *a, size_t k, struct buf *name, int in_group)
 	if (is_sp(a, k, '>'))
 		k++;
 	a->i = to_sep(a, k, in_group);
-	if (local.len == 0 && host.len == 0) {
-		/* "<>" names nobody. */
-		r = 0;
-		goto out;
-	}
-	r = emit(a, name != NULL && name->len > 0 ? (char *)name->data : NULL,
-	    adl.len > 0 ? (char *)adl.data : NULL,
-	    local.len > 0 ? (char *)local.data : "",
-	    host.len > 0 ? (char *)host.data : MISSING_HOST);
- out:
-	buf_free(&adl);
-	buf_free(&local);
-	buf_free(&host);
-	return r;
+	/* "<>" names nobody. */
+	if (local->len == 0 && host->len == 0)
+		return 0;
+	return emit(a, name != NULL && name->len > 0 ? (char *)name->data :
+	    NULL, adl->len > 0 ? (char *)adl->data : NULL,
+	    local->len > 0 ? (char *)local->data : "",
+	    host->len > 0 ? (char *)host->data : MISSING_HOST);
 }
 
 /* One mailbox at a->i: name-addr, addr-spec, or what is left of one. */
 static int
 mailbox(struct ap *a, int in_group)
 {
-	struct buf	 name, local, host, cmt;
+	struct buf	*name = &a->name, *local = &a->local;
+	struct buf	*host = &a->host, *cmt = &a->cmt;
 	size_t		 s = a->i, j, k, ds;
-	int		 r = -1;
 
-	buf_init(&name);
-	buf_init(&local);
-	buf_init(&host);
-	buf_init(&cmt);
 	for (j = s; is_word(a, j); j++)
 		;
 	if (is_sp(a, j, '<')) {
-		if (join(a, s, j, 1, &name) == -1)
-			goto out;
-		r = angle(a, j, &name, in_group);
-		goto out;
+		if (join(a, s, j, 1, name) == -1)
+			return -1;
+		return angle(a, j, name, in_group);
 	}
 	if (is_sp(a, j, '@') && j > s) {
-		if (join(a, s, j, 0, &local) == -1)
-			goto out;
+		if (join(a, s, j, 0, local) == -1)
+			return -1;
 		for (ds = k = j + 1; k < a->n && a->t[k].type != T_SPECIAL;
 		    k++)
 			;
-		if (join(a, ds, k, 0, &host) == -1)
-			goto out;
+		if (join(a, ds, k, 0, host) == -1)
+			return -1;
 		if (is_sp(a, k, '<')) {
 			/* "a@b <c@d>": the bracketed one is the address. */
-			if (buf_addf(&name, "%s@%s", local.data,
-			    host.data) == -1)
-				goto out;
-			r = angle(a, k, &name, in_group);
-			goto out;
+			buf_reset(name);
+			if (buf_addstr(name, (char *)local->data) == -1 ||
+			    buf_add(name, "@", 1) == -1 ||
+			    buf_addstr(name, (char *)host->data) == -1)
+				return -1;
+			return angle(a, k, name, in_group);
 		}
 		k = to_sep(a, k, in_group);
-		if (comment_in(a, s, k, &cmt) == -1)
-			goto out;
+		if (comment_in(a, s, k, cmt) == -1)
+			return -1;
 		a->i = k;
-		r = emit(a, cmt.len > 0 ? (char *)cmt.data : NULL, NULL,
-		    (char *)local.data, host.len > 0 ? (char *)host.data :
+		return emit(a, cmt->len > 0 ? (char *)cmt->data : NULL, NULL,
+		    (char *)local->data, host->len > 0 ? (char *)host->data :
 		    MISSING_HOST);
-		goto out;
 	}
-	if (join(a, s, j, 1, &local) == -1)
-		goto out;
+	if (join(a, s, j, 1, local) == -1)
+		return -1;
 	/* Words and nothing else: a local name; else skip a stray. */
 	a->i = j > s ? j : s + 1;
-	r = local.len > 0 ? emit(a, NULL, NULL, (char *)local.data,
+	return local->len > 0 ? emit(a, NULL, NULL, (char *)local->data,
 	    MISSING_HOST) : 0;
- out:
-	buf_free(&name);
-	buf_free(&local);
-	buf_free(&host);
-	buf_free(&cmt);
-	return r;
 }
 
 /*
@@ -363,6 +360,11 @@ mime_addr_parse(const char *v, size_t len, struct mime_addr **out,
 
 	memset(&a, 0, sizeof(a));
 	buf_init(&a.text);
+	buf_init(&a.name);
+	buf_init(&a.local);
+	buf_init(&a.host);
+	buf_init(&a.cmt);
+	buf_init(&a.adl);
 	buf_init(&name);
 	*out = NULL;
 	*n = 0;
@@ -405,6 +407,11 @@ mime_addr_parse(const char *v, size_t len, struct mime_addr **out,
 	mime_addr_free(a.out, a.nout);
 	free(a.t);
 	buf_free(&a.text);
+	buf_free(&a.name);
+	buf_free(&a.local);
+	buf_free(&a.host);
+	buf_free(&a.cmt);
+	buf_free(&a.adl);
 	buf_free(&name);
 	return r;
 }

@@ -9,6 +9,7 @@
  * back to from.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "mime.h"
@@ -30,69 +31,41 @@ static const char *const names[E_N] = {
 	"date", "subject", "from", "sender", "reply-to", "to", "cc", "bcc",
 	"in-reply-to", "message-id"
 };
+static const size_t name_lens[E_N] = { 4, 7, 4, 6, 8, 2, 2, 3, 11, 10 };
 
-static int	write_string(struct buf *, const struct mime_msg *,
+static int	write_string(struct buf *, struct buf *, const struct mime_msg *,
 		    const struct mime_field *, int, int);
-static int	write_addrs(struct buf *, const struct mime_msg *,
-		    const struct mime_field *, int, const struct mime_field *,
-		    int);
-static int	parse_addrs(const struct mime_msg *, const struct mime_field *,
-		    struct mime_addr **, size_t *);
+static int	parse_addrs(struct buf *, const struct mime_msg *,
+		    const struct mime_field *, struct mime_addr **, size_t *);
 
+/* v: scratch for the unfolded value. */
 static int
-write_string(struct buf *b, const struct mime_msg *m,
+write_string(struct buf *b, struct buf *v, const struct mime_msg *m,
     const struct mime_field *f, int have, int flags)
 {
-	struct buf	v;
-	int		r;
-
 	if (!have)
 		return buf_add(b, "NIL", 3);
-	buf_init(&v);
-	r = mime_field_value(m, f, &v);
-	if (r == 0)
-		r = mime_imap_string(b, v.data, v.len, flags);
-	buf_free(&v);
-	return r;
+	if (mime_field_value(m, f, v) == -1)
+		return -1;
+	return mime_imap_string(b, v->data, v->len, flags);
 }
 
 static int
-parse_addrs(const struct mime_msg *m, const struct mime_field *f,
-    struct mime_addr **ad, size_t *n)
+parse_addrs(struct buf *v, const struct mime_msg *m,
+    const struct mime_field *f, struct mime_addr **ad, size_t *n)
 {
-	struct buf	v;
-	int		r;
-
-	buf_init(&v);
-	r = mime_field_value(m, f, &v);
-	if (r == 0)
-		r = mime_addr_parse((char *)v.data, v.len, ad, n);
-	buf_free(&v);
-	return r;
-}
-
-/* An address field; empty or absent, the fallback field (from). */
-static int
-write_addrs(struct buf *b, const struct mime_msg *m,
-    const struct mime_field *f, int have, const struct mime_field *fb,
-    int flags)
-{
-	struct mime_addr	*ad = NULL;
-	size_t			 n = 0;
-	int			 r;
-
-	if (have && parse_addrs(m, f, &ad, &n) == -1)
+	*ad = NULL;
+	*n = 0;
+	if (mime_field_value(m, f, v) == -1)
 		return -1;
-	if (n == 0 && fb != NULL && parse_addrs(m, fb, &ad, &n) == -1)
-		return -1;
-	r = mime_addr_write(b, ad, n, flags);
-	mime_addr_free(ad, n);
-	return r;
+	return mime_addr_parse((char *)v->data, v->len, ad, n);
 }
 
 /*
  * Append the envelope of message pt (the root or an encapsulated
  * message) to b.  flags: MIME_UTF8.  Returns 0, or -1 out of memory.
+ * An empty or absent sender or reply-to is from's list, which is
+ * parsed once for all three.
  */
 int
 mime_envelope(struct buf *b, const struct mime_msg *m,
@@ -100,40 +73,59 @@ mime_envelope(struct buf *b, const struct mime_msg *m,
 {
 	struct mime_hdr_iter	 it;
 	struct mime_field	 f[E_N], cur;
+	struct mime_addr	*from = NULL, *ad;
+	struct buf		 v;
+	size_t			 nfrom = 0, n;
 	int			 have[E_N], i, r;
 
 	memset(have, 0, sizeof(have));
 	mime_hdr_iter_init(&it, m, pt);
+	/* The length first: most fields of a header are none of these. */
 	while (mime_hdr_next(&it, &cur))
 		for (i = 0; i < E_N; i++)
-			if (!have[i] && mime_field_is(m, &cur, names[i])) {
+			if (!have[i] && cur.name_len == name_lens[i] &&
+			    strncasecmp((const char *)m->data + cur.name,
+			    names[i], name_lens[i]) == 0) {
 				f[i] = cur;
 				have[i] = 1;
 				break;
 			}
 
+	buf_init(&v);
 	r = buf_add(b, "(", 1);
+	if (r == 0 && have[E_FROM])
+		r = parse_addrs(&v, m, &f[E_FROM], &from, &nfrom);
 	for (i = 0; i < E_N && r == 0; i++) {
-		if (i > 0 && buf_add(b, " ", 1) == -1)
-			return -1;
+		if (i > 0 && (r = buf_add(b, " ", 1)) == -1)
+			break;
 		switch (i) {
 		case E_FROM:
+			r = mime_addr_write(b, from, nfrom, flags);
+			break;
 		case E_TO:
 		case E_CC:
 		case E_BCC:
-			r = write_addrs(b, m, &f[i], have[i], NULL, flags);
-			break;
 		case E_SENDER:
 		case E_REPLYTO:
-			r = write_addrs(b, m, &f[i], have[i],
-			    have[E_FROM] ? &f[E_FROM] : NULL, flags);
+			ad = NULL;
+			n = 0;
+			if (have[i] &&
+			    (r = parse_addrs(&v, m, &f[i], &ad, &n)) == -1)
+				break;
+			if (n == 0 && (i == E_SENDER || i == E_REPLYTO))
+				r = mime_addr_write(b, from, nfrom, flags);
+			else
+				r = mime_addr_write(b, ad, n, flags);
+			mime_addr_free(ad, n);
 			break;
 		default:
-			r = write_string(b, m, &f[i], have[i], flags);
+			r = write_string(b, &v, m, &f[i], have[i], flags);
 			break;
 		}
 	}
 	if (r == 0)
 		r = buf_add(b, ")", 1);
+	mime_addr_free(from, nfrom);
+	buf_free(&v);
 	return r;
 }

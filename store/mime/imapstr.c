@@ -15,66 +15,96 @@
 
 #define QUOTED_MAX	1024	/* longer values go as literals */
 
-static int	quotable(const unsigned char *, size_t, int);
+/*
+ * What an ASCII octet asks of a string: 0 nothing, else one of these
+ * (8-bit octets are looked at apart).
+ */
+#define C_NUL		1
+#define C_ESC		2	/* quoted with a backslash */
+#define C_EOL		3	/* CR, LF: only a literal */
+static const unsigned char cls[128] = {
+	[0x00] = C_NUL, ['"'] = C_ESC, ['\\'] = C_ESC, ['\r'] = C_EOL,
+	['\n'] = C_EOL
+};
 
-static int
-quotable(const unsigned char *s, size_t n, int flags)
-{
-	unsigned int	cp;
-	size_t		i, k;
-
-	if (n > QUOTED_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\r' || s[i] == '\n')
-			return 0;
-		if (s[i] < 0x80)
-			continue;
-		if (!(flags & MIME_UTF8))
-			return 0;
-		k = mime_utf8_seq(s + i, n - i, &cp);
-		if (k == 0 || k == (size_t)-1)
-			return 0;
-		i += k - 1;
-	}
-	return 1;
-}
-
-/* Append n octets at data as an IMAP string. */
+/*
+ * Append n octets at data as an IMAP string.  One pass decides the
+ * form (and counts what quoting adds), one writes it: an ENVELOPE has
+ * a dozen of these.
+ */
 int
 mime_imap_string(struct buf *b, const void *data, size_t n, int flags)
 {
 	const unsigned char	*s = data;
-	size_t			 i, nul = 0, run;
+	unsigned char		*o;
+	unsigned int		 cp;
+	size_t			 i, k, nul = 0, esc = 0;
+	int			 quote = n <= QUOTED_MAX;
 
-	for (i = 0; i < n; i++)
-		nul += s[i] == '\0';
-	if (quotable(s, n, flags)) {
-		if (buf_add(b, "\"", 1) == -1)
-			return -1;
-		for (i = 0; i < n; i = run) {
-			for (run = i; run < n && s[run] != '"' &&
-			    s[run] != '\\' && s[run] != '\0'; run++)
-				;
-			if (buf_add(b, s + i, run - i) == -1)
-				return -1;
-			if (run == n)
+	for (i = 0; i < n; i++) {
+		if (s[i] < 0x80) {
+			switch (cls[s[i]]) {
+			case C_NUL:
+				nul++;
 				break;
-			if (s[run] != '\0' && (buf_add(b, "\\", 1) == -1 ||
-			    buf_add(b, s + run, 1) == -1))
-				return -1;
-			run++;
+			case C_ESC:
+				esc++;
+				break;
+			case C_EOL:
+				quote = 0;
+				break;
+			default:
+				break;
+			}
+			continue;
 		}
-		return buf_add(b, "\"", 1);
+		if (!quote)
+			continue;
+		/* 8-bit: only as UTF-8, and only when the client takes it. */
+		if (!(flags & MIME_UTF8)) {
+			quote = 0;
+			continue;
+		}
+		k = mime_utf8_seq(s + i, n - i, &cp);
+		if (k == 0 || k == (size_t)-1)
+			quote = 0;
+		else
+			i += k - 1;
 	}
-	if (buf_addf(b, "{%zu}\r\n", n - nul) == -1)
-		return -1;
-	for (i = 0; i < n; i = run + 1) {
-		for (run = i; run < n && s[run] != '\0'; run++)
-			;
-		if (buf_add(b, s + i, run - i) == -1)
+	if (!quote) {
+		if (buf_addf(b, "{%zu}\r\n", n - nul) == -1)
 			return -1;
+		if (nul == 0)
+			return buf_add(b, s, n);
+		if (buf_reserve(b, n - nul) == -1)
+			return -1;
+		o = b->data + b->len;
+		for (i = 0; i < n; i++)
+			if (s[i] != '\0')
+				*o++ = s[i];
+		b->len = (size_t)(o - b->data);
+		*o = '\0';
+		return 0;
 	}
+	if (buf_reserve(b, n - nul + esc + 2) == -1)
+		return -1;
+	o = b->data + b->len;
+	*o++ = '"';
+	if (nul == 0 && esc == 0) {
+		memcpy(o, s, n);
+		o += n;
+	} else {
+		for (i = 0; i < n; i++) {
+			if (s[i] == '\0')
+				continue;
+			if (s[i] == '"' || s[i] == '\\')
+				*o++ = '\\';
+			*o++ = s[i];
+		}
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->data);
+	*o = '\0';
 	return 0;
 }
 

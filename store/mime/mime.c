@@ -124,6 +124,56 @@ mime_parse(struct mime_msg *m, const void *data, size_t len)
 	return -1;
 }
 
+/*
+ * Only the header of the message at data: the root part, ending at
+ * the first empty line (or the end of the data), as mime_parse() would
+ * find it, its content not classified and no body read.  Enough for
+ * ENVELOPE and header fields; m->size and the body marks cover the
+ * header only.  *complete tells whether the empty line was in the
+ * data (else a longer read of the message may hold more header).
+ * Returns 0, or -1 when out of memory.
+ */
+int
+mime_parse_header(struct mime_msg *m, const void *data, size_t len,
+    int *complete)
+{
+	const unsigned char	*d = data, *nl;
+	struct mime_part	*pt;
+	uint64_t		 lf = 0, bare = 0;
+	size_t			 ls, le = len;
+
+	memset(m, 0, sizeof(*m));
+	*complete = 0;
+	for (ls = 0; ls < len; ls = le) {
+		if ((nl = memchr(d + ls, '\n', len - ls)) == NULL) {
+			le = len;
+			break;
+		}
+		le = (size_t)(nl - d) + 1;
+		lf++;
+		if (nl == d || nl[-1] != '\r')
+			bare++;
+		if (le - ls == 1 || (le - ls == 2 && d[ls] == '\r')) {
+			*complete = 1;
+			break;
+		}
+	}
+	if ((m->parts = calloc(1, sizeof(*m->parts))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	m->data = data;
+	m->len = len;
+	m->nparts = 1;
+	pt = &m->parts[0];
+	pt->flags = MIME_PF_ISMSG | (*complete ? MIME_PF_SEP : 0);
+	pt->body.raw = pt->end.raw = le;
+	pt->body.crlf = pt->end.crlf = (uint64_t)le + bare;
+	pt->body.lines = pt->end.lines = lf;
+	m->size = pt->end.crlf;
+	return 0;
+}
+
 void
 mime_free(struct mime_msg *m)
 {

@@ -82,6 +82,7 @@ struct mime_msg {
 
 /* mime.c: the tree. */
 int	mime_parse(struct mime_msg *, const void *, size_t);
+int	mime_parse_header(struct mime_msg *, const void *, size_t, int *);
 void	mime_free(struct mime_msg *);
 uint64_t mime_hdr_size(const struct mime_part *);
 uint64_t mime_body_size(const struct mime_part *);

@@ -1,7 +1,9 @@
 /*
  * FETCH and UID FETCH for the IMAP session (postern-session): RFC 3501
  * 6.4.5 and 7.4.2, RFC 9051 6.4.5 and 7.5.2, BINARY (RFC 3516).
- * ENVELOPE, BODY and BODYSTRUCTURE come from the store's index; body
+ * ENVELOPE, BODY and BODYSTRUCTURE come from the store's index, which
+ * the store fills ahead a thousand messages at a time (so that a
+ * folder's first FETCH reads each message file once, in order); body
  * sections from the mapped message through the MIME library, sizes
  * and offsets in the CRLF form the client sees.  Everything that can
  * fail for a message is done before the first byte of its response,
@@ -50,6 +52,9 @@ struct fetch_msg {
 				 (1U << IMAP_FA_RFC822_HEADER) | \
 				 (1U << IMAP_FA_RFC822_TEXT))
 
+/* Messages whose index entries and sizes are made ahead, in one go. */
+#define FETCH_AHEAD		1024
+
 /* fetch_one() results. */
 #define FM_OK		0
 #define FM_GONE		1	/* expunged by someone else */
@@ -71,6 +76,9 @@ static int	send_literal(struct fetch_msg *, struct fetch_prep *,
 static int	fetch_one(struct imap_sess *, struct imap_cmd *, uint32_t,
 		    struct store_msg *);
 static void	fetch_msg_free(struct fetch_msg *);
+static int	add_num(struct buf *, const char *, uint64_t);
+static int	prefetch_want(const struct imap_cmd *);
+static size_t	prefetch(struct imap_sess *, struct imap_seqiter *, int);
 
 struct nulcount {
 	uint64_t	size;
@@ -153,6 +161,23 @@ to_sect(const struct imap_section *sec, enum imap_fetch_att att,
 	}
 	ms->fields = sec->fields;
 	ms->nfields = sec->nfields;
+}
+
+/*
+ * A label and a decimal number: a FETCH of a large folder writes a few
+ * per message, and printf's machinery would be most of their cost.
+ */
+static int
+add_num(struct buf *b, const char *label, uint64_t v)
+{
+	char	digits[20], *p = digits + sizeof(digits);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	if (buf_addstr(b, label) == -1)
+		return -1;
+	return buf_add(b, p, (size_t)(digits + sizeof(digits) - p));
 }
 
 static int
@@ -297,7 +322,7 @@ send_item(struct fetch_msg *fm, const struct imap_fetch_item *it,
 			return -1;
 		break;
 	case IMAP_FA_UID:
-		if (buf_addf(b, "UID %u", m->uid) == -1)
+		if (add_num(b, "UID ", m->uid) == -1)
 			return -1;
 		break;
 	case IMAP_FA_INTERNALDATE:
@@ -308,12 +333,13 @@ send_item(struct fetch_msg *fm, const struct imap_fetch_item *it,
 		if (imap_datetime_format(t, zone, date, sizeof(date)) == -1 &&
 		    imap_datetime_format(0, 0, date, sizeof(date)) == -1)
 			return -1;
-		if (buf_addf(b, "INTERNALDATE \"%s\"", date) == -1)
+		if (buf_addstr(b, "INTERNALDATE \"") == -1 ||
+		    buf_addstr(b, date) == -1 || buf_add(b, "\"", 1) == -1)
 			return -1;
 		break;
 	case IMAP_FA_RFC822_SIZE:
-		if (buf_addf(b, "RFC822.SIZE %llu", (unsigned long long)
-		    (m->have_vsize ? m->vsize : p->size)) == -1)
+		if (add_num(b, "RFC822.SIZE ", m->have_vsize ? m->vsize :
+		    p->size) == -1)
 			return -1;
 		break;
 	case IMAP_FA_ENVELOPE:
@@ -427,13 +453,15 @@ fetch_one(struct imap_sess *is, struct imap_cmd *cmd, uint32_t seq,
 
 	r = FM_CLOSE;
 	flags_asked = (mask & (1U << IMAP_FA_FLAGS)) != 0;
-	if (io_printf(is->io, "* %u FETCH (", seq) != IO_OK)
+	buf_reset(&is->tmp);
+	if (add_num(&is->tmp, "* ", seq) == -1 ||
+	    buf_addstr(&is->tmp, " FETCH (") == -1 ||
+	    (cmd->uid && !(mask & (1U << IMAP_FA_UID)) &&
+	    add_num(&is->tmp, "UID ", m->uid) == -1) ||
+	    imap_putbuf(is, &is->tmp) == -1)
 		goto out;
-	if (cmd->uid && !(mask & (1U << IMAP_FA_UID))) {
-		if (io_printf(is->io, "UID %u", m->uid) != IO_OK)
-			goto out;
+	if (cmd->uid && !(mask & (1U << IMAP_FA_UID)))
 		sp = 1;
-	}
 	i = 0;
 	TAILQ_FOREACH(it, &cmd->u.fetch.items, entry) {
 		if (sp && io_write(is->io, " ", 1) != IO_OK)
@@ -457,16 +485,65 @@ fetch_one(struct imap_sess *is, struct imap_cmd *cmd, uint32_t seq,
 	return r;
 }
 
+/*
+ * What the store can make ahead for every message of the set: the
+ * index's renderings and the sizes.  Items that need the message file
+ * anyway read it in fetch_one().
+ */
+static int
+prefetch_want(const struct imap_cmd *cmd)
+{
+	uint32_t	mask = cmd->u.fetch.mask;
+	int		want = 0;
+
+	if (mask & FETCH_NEEDS_FILE)
+		return 0;
+	if (mask & (1U << IMAP_FA_ENVELOPE))
+		want |= STORE_P_ENVELOPE;
+	if (mask & (1U << IMAP_FA_BODY))
+		want |= STORE_P_BODY;
+	if (mask & (1U << IMAP_FA_BODYSTRUCTURE))
+		want |= STORE_P_BODYSTRUCTURE;
+	if (mask & (1U << IMAP_FA_RFC822_SIZE))
+		want |= STORE_P_SIZE;
+	return want;
+}
+
+/*
+ * Let the store prepare the next FETCH_AHEAD messages of the set (from
+ * the iterator `ahead', which runs in front of the command's own):
+ * each message file is then read once, in order, and the index
+ * written between batches.  Returns how many numbers it went over.
+ */
+static size_t
+prefetch(struct imap_sess *is, struct imap_seqiter *ahead, int want)
+{
+	struct imap_box		*box = is->box;
+	struct store_msg	*msgs[FETCH_AHEAD], *m;
+	uint32_t		 seq;
+	size_t			 n = 0, seen = 0;
+
+	while (seen < FETCH_AHEAD && imap_seqiter_next(ahead, &seq)) {
+		seen++;
+		if (!box->v.gone[seq - 1] && (m = folder_msg_by_uid(box->f,
+		    box->v.uids[seq - 1])) != NULL)
+			msgs[n++] = m;
+	}
+	if (store_msg_prefetch(box->f, msgs, n, want, mflags(is)) == -1)
+		log_warn("%s", __func__);
+	return seen;
+}
+
 int
 imap_cmd_fetch(struct imap_sess *is, struct imap_cmd *cmd)
 {
 	struct imap_box		*box = is->box;
 	struct imap_seqlist	 seqs;
-	struct imap_seqiter	 it;
+	struct imap_seqiter	 it, ahead;
 	struct store_msg	*m;
 	uint32_t		 seq;
-	size_t			 gone = 0, failed = 0, cte = 0;
-	int			 bad, r;
+	size_t			 gone = 0, failed = 0, cte = 0, ready = 0;
+	int			 bad, r, want;
 
 	if (cmd->u.fetch.changedsince_given || cmd->u.fetch.vanished ||
 	    (cmd->u.fetch.mask & (1U << IMAP_FA_MODSEQ)))
@@ -478,7 +555,13 @@ imap_cmd_fetch(struct imap_sess *is, struct imap_cmd *cmd)
 	if (bad)
 		return imap_result(is, "BAD Invalid message sequence number");
 	imap_seqiter_init(&it, &seqs);
+	ahead = it;
+	want = prefetch_want(cmd);
 	while (imap_seqiter_next(&it, &seq)) {
+		if (want != 0 && ready == 0)
+			ready = prefetch(is, &ahead, want);
+		if (ready > 0)
+			ready--;
 		if (box->v.gone[seq - 1] || (m = folder_msg_by_uid(box->f,
 		    box->v.uids[seq - 1])) == NULL) {
 			gone++;
@@ -499,10 +582,13 @@ imap_cmd_fetch(struct imap_sess *is, struct imap_cmd *cmd)
 			break;
 		default:
 			imap_seqlist_free(&seqs);
+			(void)folder_save_facts(box->f);
 			return IMAP_CLOSE;
 		}
 	}
 	imap_seqlist_free(&seqs);
+	/* Sizes learnt on the way, kept for the next session. */
+	(void)folder_save_facts(box->f);
 	if (cte > 0)
 		return imap_result(is, "NO [UNKNOWN-CTE] Unknown "
 		    "Content-Transfer-Encoding");

@@ -118,20 +118,24 @@ imap_flags_write(struct imap_sess *is, struct buf *b,
 	for (i = 0; i < sizeof(sysflags) / sizeof(sysflags[0]); i++) {
 		if (!(m->flags & sysflags[i].bit))
 			continue;
-		if (buf_addf(b, "%s%s", sp ? " " : "", sysflags[i].name) == -1)
+		if ((sp && buf_add(b, " ", 1) == -1) ||
+		    buf_addstr(b, sysflags[i].name) == -1)
 			return -1;
 		sp = 1;
 	}
-	for (i = 0; i < STORE_KEYWORDS_MAX; i++) {
+	for (i = 0; (m->flags & STORE_F_KEYWORDS) && i < STORE_KEYWORDS_MAX;
+	    i++) {
 		if (!(m->flags & STORE_F_KEYWORD(i)) ||
 		    f->keywords[i] == NULL || !store_keyword_ok(f->keywords[i]))
 			continue;
-		if (buf_addf(b, "%s%s", sp ? " " : "", f->keywords[i]) == -1)
+		if ((sp && buf_add(b, " ", 1) == -1) ||
+		    buf_addstr(b, f->keywords[i]) == -1)
 			return -1;
 		sp = 1;
 	}
 	if (!is->rev2 && m->recent) {
-		if (buf_addf(b, "%s\\Recent", sp ? " " : "") == -1)
+		if ((sp && buf_add(b, " ", 1) == -1) ||
+		    buf_addstr(b, "\\Recent") == -1)
 			return -1;
 	}
 	return buf_add(b, ")", 1);
@@ -224,8 +228,13 @@ imap_cmd_select(struct imap_sess *is, struct imap_cmd *cmd)
 	if (imap_mailbox_in(is, cmd->u.select.mailbox, name, sizeof(name),
 	    cmd->name) == -1)
 		return errno == ENOMEM ? IMAP_CLOSE : IMAP_OK;
-	f = folder_open(is->store, name, FOLDER_SIZES |
-	    (!examine && !is->rev2 ? FOLDER_RECENT : 0));
+	/*
+	 * Sizes are not read here: a large folder's first SELECT would
+	 * read every message file.  FETCH and SEARCH learn them as they
+	 * need them (the index build reads each file once anyway).
+	 */
+	f = folder_open(is->store, name,
+	    !examine && !is->rev2 ? FOLDER_RECENT : 0);
 	if (f == NULL) {
 		if (errno == ENOENT)
 			return imap_result(is, "NO [NONEXISTENT] Mailbox does "
