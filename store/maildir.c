@@ -356,7 +356,7 @@ folder_open(struct store *st, const char *name, int flags)
 
 	if ((f = folder_new(st, name)) == NULL)
 		return NULL;
-	f->oflags = flags & FOLDER_RECENT;
+	f->oflags = flags & (FOLDER_RECENT | FOLDER_PEEK_RECENT);
 	tmp_sweep(f);
 	if (folder_sync(f, flags) == -1) {
 		saved = errno;

@@ -111,6 +111,8 @@ struct folder {
 #define FOLDER_RECENT	0x2	/* claim \Recent (IMAP4rev1 SELECT); sticks */
 #define FOLDER_FORCE	0x4	/* rescan even when the directories look
 				   unchanged */
+#define FOLDER_PEEK_RECENT 0x8	/* \Recent in this handle for what nobody
+				   claimed, claiming nothing (EXAMINE); sticks */
 
 /* maildir.c */
 int		 store_create(const char *);
@@ -331,7 +333,10 @@ int		 folder_keyword_add(struct folder *, const char *);
  * known, and store_msg_prefetch() or store_msg_vsize() learn more),
  * FOLDER_RECENT (a read-write SELECT of an IMAP4rev1 client: claims
  * every message not yet claimed by any session; it is \Recent in this
- * handle, m->recent, and every later sync claims new arrivals too).
+ * handle, m->recent, and every later sync claims new arrivals too),
+ * FOLDER_PEEK_RECENT (EXAMINE of an IMAP4rev1 client: what nobody has
+ * claimed is \Recent in this handle, at open and at every later sync,
+ * and stays unclaimed for the next read-write SELECT, RFC 3501 6.3.2).
  * FOLDER_FORCE makes a sync rescan directories that look unchanged
  * (it never needs to: their times are trusted only once settled).
  * Messages: m->uid, m->flags (STORE_F_* and STORE_F_KEYWORD bits),

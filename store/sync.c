@@ -610,7 +610,7 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 	int			 reread, changed = 0, assigned = 0, fd, r;
 
 	flags |= f->oflags;
-	if ((ch != NULL || (flags & FOLDER_RECENT)) &&
+	if ((ch != NULL || (flags & (FOLDER_RECENT | FOLDER_PEEK_RECENT))) &&
 	    take_snap(f, &snap, &nsnap) == -1)
 		return -1;
 	reread = f->light || !uidlist_current(f);
@@ -630,6 +630,11 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 				f->msgs[i]->recent = 1;
 		f->recent_mark = f->uidnext;
 		changed = 1;
+	} else if (flags & FOLDER_PEEK_RECENT) {
+		/* Read-only: see what is unclaimed, leave it unclaimed. */
+		for (i = 0; i < f->nmsgs; i++)
+			if (f->msgs[i]->uid >= f->recent_mark)
+				f->msgs[i]->recent = 1;
 	}
 
 	if (f->facts_dirty)

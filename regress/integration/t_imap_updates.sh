@@ -144,7 +144,8 @@ deliver("alice", msg(4))
 e.want(b"STATUS INBOX (MESSAGES RECENT)",
        [b"* STATUS INBOX (MESSAGES 4 RECENT 1)\r\n",
         b"OK STATUS completed.\r\n"])
-c.want(b"NOOP", [b"* 4 EXISTS\r\n", b"* 0 RECENT\r\n", OK_NOOP])
+# EXAMINE sees what nobody claimed as \Recent, and claims nothing.
+c.want(b"NOOP", [b"* 4 EXISTS\r\n", b"* 1 RECENT\r\n", OK_NOOP])
 e.want(b"STATUS INBOX (MESSAGES RECENT)",
        [b"* STATUS INBOX (MESSAGES 4 RECENT 1)\r\n",
         b"OK STATUS completed.\r\n"])

@@ -496,7 +496,7 @@ ATF_TC_BODY(examine_readonly, tc)
 	login(&c, &init);
 	snprintf(exp, sizeof(exp), "* FLAGS (\\Answered \\Flagged \\Deleted "
 	    "\\Seen \\Draft)\r\n* OK [PERMANENTFLAGS ()] No permanent flags "
-	    "permitted.\r\n* 3 EXISTS\r\n* 0 RECENT\r\n"
+	    "permitted.\r\n* 3 EXISTS\r\n* 3 RECENT\r\n"
 	    "* OK [UNSEEN 1] First unseen.\r\n"
 	    "* OK [UIDVALIDITY %u] UIDs valid\r\n"
 	    "* OK [UIDNEXT 4] Predicted next UID\r\n"
@@ -507,9 +507,12 @@ ATF_TC_BODY(examine_readonly, tc)
 	cmd(&c, "g STORE 1 +FLAGS \\Seen", "g NO [READ-ONLY] Mailbox is "
 	    "read-only\r\n");
 	cmd(&c, "h EXPUNGE", "h NO [READ-ONLY] Mailbox is read-only\r\n");
-	cmd(&c, "i FETCH 1 FLAGS", "* 1 FETCH (FLAGS ())\r\n"
+	cmd(&c, "i FETCH 1 FLAGS", "* 1 FETCH (FLAGS (\\Recent))\r\n"
 	    "i OK FETCH completed.\r\n");
 	cmd(&c, "j UNSELECT", "j OK UNSELECT completed.\r\n");
+	/* EXAMINE claimed nothing: the first SELECT gets them all. */
+	select_inbox(&c, uv);
+	cmd(&c, "j3 UNSELECT", "j3 OK UNSELECT completed.\r\n");
 	cmd(&c, "k FETCH 1 FLAGS", "k BAD No mailbox selected\r\n");
 	cmd(&c, "l SELECT nosuch", "l NO [NONEXISTENT] Mailbox does not "
 	    "exist\r\n");

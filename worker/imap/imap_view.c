@@ -233,8 +233,8 @@ imap_cmd_select(struct imap_sess *is, struct imap_cmd *cmd)
 	 * read every message file.  FETCH and SEARCH learn them as they
 	 * need them (the index build reads each file once anyway).
 	 */
-	f = folder_open(is->store, name,
-	    !examine && !is->rev2 ? FOLDER_RECENT : 0);
+	f = folder_open(is->store, name, is->rev2 ? 0 :
+	    examine ? FOLDER_PEEK_RECENT : FOLDER_RECENT);
 	if (f == NULL) {
 		if (errno == ENOENT)
 			return imap_result(is, "NO [NONEXISTENT] Mailbox does "
