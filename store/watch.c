@@ -63,7 +63,19 @@ folder_watch(struct folder *f)
 	if (f->watchfd != -1)
 		return f->watchfd;
 	if ((ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
-		log_warn("%s: inotify_init1", __func__);
+		saved = errno;
+		/*
+		 * Virtual users often share one uid, and the kernel allows
+		 * a uid 128 inotify instances by default: say what to raise.
+		 */
+		if (errno == EMFILE)
+			log_info("%s: %s: no inotify instance left for this "
+			    "uid (sysctl fs.inotify.max_user_instances): "
+			    "changes are noticed by polling", __func__,
+			    f->name);
+		else
+			log_warn("%s: inotify_init1", __func__);
+		errno = saved;
 		return -1;
 	}
 	if (watch_add(f, ifd, f->newfd, "/new", WATCH_FILES) == -1 ||
