@@ -69,6 +69,8 @@ def listing(m, box):
         if isinstance(d, tuple):
             flags = re.search(rb"FLAGS \(([^)]*)\)", d[0]).group(1)
             mid = re.search(rb"<(n\d)@", d[1]).group(1)
+            # EXAMINE shows what no session claimed yet as \Recent.
+            flags = b" ".join(f for f in flags.split() if f != b"\\Recent")
             out.append((mid.decode(), flags.decode()))
     return out
 
