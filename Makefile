@@ -50,14 +50,23 @@ BIN		= $(B)/bin
 # Each directory's sources form an archive; a program is its main file
 # plus the archives it needs, so tests can link any piece alone.
 MAINS		= master/posternd.c auth/postern-auth.c worker/worker.c \
-		  worker/session.c ctl/posternctl.c
+		  worker/tlsworker.c worker/session.c ctl/posternctl.c
 LIB_SRCS	= $(wildcard lib/*.c)
 STORE_SRCS	= $(wildcard store/*.c)
 MASTER_SRCS	= $(filter-out $(MAINS),$(wildcard master/*.c))
 AUTH_SRCS	= $(filter-out $(MAINS),$(wildcard auth/*.c))
+# Tools the build runs on the build machine (see "generated at build time").
+GEN_SRCS	= worker/sandbox_gen.c
+# The pre-login programs' own objects, outside the worker archive: both
+# link prelogin.c; postern-worker's STARTTLS is starttls.c, which hands
+# the connection over, and TLS (tls.c, tlsrelay.c), an archive of its
+# own, is linked only by postern-tlsworker and the worker unit tests.
+WORKER_PROG_SRCS = worker/prelogin.c worker/starttls.c
+WTLS_SRCS	= worker/tls.c worker/tlsrelay.c
 # Pre-login (worker) and post-login (session) protocol code share one
 # archive; each program pulls only the objects its main reaches.
-WORKER_SRCS	= $(filter-out $(MAINS),$(wildcard worker/*.c worker/pop3/*.c))
+WORKER_SRCS	= $(filter-out $(MAINS) $(GEN_SRCS) $(WORKER_PROG_SRCS) \
+		  $(WTLS_SRCS),$(wildcard worker/*.c worker/pop3/*.c))
 # IMAP protocol code and MIME parsing: their own archives.
 IMAP_SRCS	= $(wildcard worker/imap/*.c)
 MIME_SRCS	= $(wildcard store/mime/*.c)
@@ -70,12 +79,14 @@ A_STORE		= $(O)/libstore.a
 A_MASTER	= $(O)/libmaster.a
 A_AUTH		= $(O)/libauth.a
 A_WORKER	= $(O)/libworker.a
+A_WTLS		= $(O)/libworkertls.a
 A_CTL		= $(O)/libctl.a
 A_IMAP		= $(O)/libimap.a
 A_MIME		= $(O)/libmime.a
 
 PROGS		= $(BIN)/posternd $(BIN)/postern-auth $(BIN)/postern-worker \
-		  $(BIN)/postern-session $(BIN)/posternctl
+		  $(BIN)/postern-tlsworker $(BIN)/postern-session \
+		  $(BIN)/posternctl
 
 all: $(PROGS) tests
 
@@ -97,6 +108,7 @@ $(A_STORE): $(call objs,$(STORE_SRCS))
 $(A_MASTER): $(call objs,$(MASTER_SRCS)) $(O)/master/parse.o
 $(A_AUTH): $(call objs,$(AUTH_SRCS))
 $(A_WORKER): $(call objs,$(WORKER_SRCS))
+$(A_WTLS): $(call objs,$(WTLS_SRCS))
 $(A_CTL): $(call objs,$(CTL_SRCS))
 $(A_IMAP): $(call objs,$(IMAP_SRCS))
 $(A_MIME): $(call objs,$(MIME_SRCS))
@@ -114,9 +126,17 @@ $(BIN)/postern-auth: $(O)/auth/postern-auth.o $(A_AUTH) $(A_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBEVENT) -lpam -lcrypt $(LIBGSS) \
 	    $(LIBSSL) $(LIBBSD)
 
-$(BIN)/postern-worker: $(O)/worker/worker.o $(A_IMAP) $(A_WORKER) $(A_LIB)
+# postern-worker must not link TLS: with tls.o pulled in by mistake
+# this link fails on OpenSSL's symbols.
+$(BIN)/postern-worker: $(O)/worker/worker.o $(O)/worker/prelogin.o \
+    $(O)/worker/starttls.o $(A_IMAP) $(A_WORKER) $(A_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBSSL) -lseccomp $(LIBBSD)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBSD)
+
+$(BIN)/postern-tlsworker: $(O)/worker/tlsworker.o $(O)/worker/prelogin.o \
+    $(A_IMAP) $(A_WORKER) $(A_WTLS) $(A_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBSSL) $(LIBBSD)
 
 $(BIN)/postern-session: $(O)/worker/session.o $(A_IMAP) $(A_WORKER) \
     $(A_STORE) $(A_MIME) $(A_LIB)
@@ -126,6 +146,27 @@ $(BIN)/postern-session: $(O)/worker/session.o $(A_IMAP) $(A_WORKER) \
 $(BIN)/posternctl: $(O)/ctl/posternctl.o $(A_CTL) $(A_MASTER) $(A_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBSSL) $(LIBBSD)
+
+# ---- generated at build time -------------------------------------------
+# The worker's seccomp filter: sandbox_gen, built for and run on the
+# build machine (never with the sanitizers: it only prints), compiles
+# worker/sandbox_policy.h with libseccomp into a BPF array that only
+# worker/sandbox.c includes, so no worker loads libseccomp.
+HOSTCC		?= cc
+HOSTCFLAGS	?= -std=gnu11 -g -O2 $(WARN)
+SANDBOX_BPF	= $(O)/worker/sandbox_bpf.h
+
+$(B)/tools/sandbox_gen: worker/sandbox_gen.c worker/sandbox_policy.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ worker/sandbox_gen.c -lseccomp
+
+$(SANDBOX_BPF): $(B)/tools/sandbox_gen
+	@mkdir -p $(@D)
+	$(B)/tools/sandbox_gen > $@.tmp
+	mv $@.tmp $@
+
+$(O)/worker/sandbox.o: $(SANDBOX_BPF)
+$(O)/worker/sandbox.o: CPPFLAGS += -I$(O)/worker
 
 # ---- tests -------------------------------------------------------------
 # The test tree is laid out under $(B)/regress with its Kyuafiles; the
@@ -161,10 +202,16 @@ $(B)/regress/unit/t_store_%: regress/unit/t_store_%.c $(A_STORE) $(A_MIME) \
 	@mkdir -p $(@D)
 	$(UNIT_CC) $(A_STORE) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
 $(B)/regress/unit/t_worker_%: regress/unit/t_worker_%.c $(A_IMAP) \
-    $(A_WORKER) $(A_STORE) $(A_MIME) $(A_LIB)
+    $(A_WORKER) $(A_WTLS) $(A_STORE) $(A_MIME) $(A_LIB)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_IMAP) $(A_WORKER) $(A_STORE) $(A_MIME) $(A_LIB) \
-	    $(LIBATF) $(LIBSSL) -lseccomp $(LIBBSD)
+	$(UNIT_CC) $(A_IMAP) $(A_WORKER) $(A_WTLS) $(A_STORE) $(A_MIME) \
+	    $(A_LIB) $(LIBATF) $(LIBSSL) $(LIBBSD)
+# The sandbox's test checks the generated filter against libseccomp.
+$(B)/regress/unit/t_worker_sandbox: regress/unit/t_worker_sandbox.c \
+    $(SANDBOX_BPF) $(A_WORKER) $(A_LIB)
+	@mkdir -p $(@D)
+	$(UNIT_CC) -I$(O)/worker $(A_WORKER) $(A_LIB) $(LIBATF) -lseccomp \
+	    $(LIBBSD)
 $(B)/regress/unit/t_mime_%: regress/unit/t_mime_%.c $(A_MIME) $(A_LIB)
 	@mkdir -p $(@D)
 	$(UNIT_CC) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
@@ -277,7 +324,8 @@ install: all
 	    $(DESTDIR)$(SYSCONFDIR)
 	install -m 755 $(BIN)/posternd $(BIN)/posternctl $(DESTDIR)$(SBINDIR)
 	install -m 755 $(BIN)/postern-auth $(BIN)/postern-worker \
-	    $(BIN)/postern-session $(DESTDIR)$(LIBEXECDIR)
+	    $(BIN)/postern-tlsworker $(BIN)/postern-session \
+	    $(DESTDIR)$(LIBEXECDIR)
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8
 	sh etc/install.sh "$(DESTDIR)" "$(SYSCONFDIR)" "$(SBINDIR)"

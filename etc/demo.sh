@@ -25,7 +25,7 @@ fi
 install -d -m 755 "$state" "$state/libexec" "$state/home"
 install -d -m 700 "$state/certs"
 # Copies the demo user can execute whatever the source tree's modes.
-for p in postern-auth postern-worker postern-session; do
+for p in postern-auth postern-worker postern-tlsworker postern-session; do
 	install -m 755 "$bindir/$p" "$state/libexec/$p"
 done
 

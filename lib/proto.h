@@ -4,7 +4,7 @@
  *   posternd <-> postern-auth	MSG_AUTH_CONFIG, MSG_AREQ_*
  *   posternd <-> worker	MSG_WORKER_INIT, MSG_CERT, MSG_INIT_DONE,
  *				MSG_KEY_*, MSG_AUTH_*, MSG_TLS_INFO,
- *				MSG_HANDOFF
+ *				MSG_HANDOFF, MSG_STARTTLS
  *   posternd  -> session	MSG_SESSION_INIT
  *
  * Payloads are fixed structs, optionally followed by a variable tail
@@ -54,6 +54,7 @@ enum msg_type {
 	MSG_AUTH_ABORT,		/* no payload: client cancelled */
 	MSG_TLS_INFO,		/* struct tls_info */
 	MSG_HANDOFF,		/* struct handoff + pending input; fd */
+	MSG_STARTTLS,		/* struct starttls; fd: the client */
 
 	/* master -> session */
 	MSG_SESSION_INIT = 64,	/* struct session_init + pending input */
@@ -101,6 +102,16 @@ struct worker_init {
 	char		ciphers[P_TEXTLEN];
 	char		ciphersuites[P_TEXTLEN];
 	uint32_t	gssapi_available; /* a keytab is configured */
+	/*
+	 * For postern-tlsworker taking over a connection whose STARTTLS or
+	 * STLS postern-worker read (MSG_STARTTLS): no greeting, the command
+	 * is answered and TLS started first, and the login goes on with
+	 * the time and attempts that are left.
+	 */
+	uint32_t	starttls;
+	char		starttls_tag[P_TAGLEN];	/* IMAP's tag; "" for POP3 */
+	uint32_t	login_left_ms;	/* of login-timeout (idle_timeout) */
+	uint32_t	auth_failures;	/* failed attempts so far */
 };
 
 /*
@@ -166,6 +177,17 @@ struct handoff {
 	uint32_t	tls;		/* worker stays as TLS relay */
 	char		tag[P_TAGLEN];	/* IMAP tag of the login command */
 	uint32_t	imap_rev;	/* reserved for IMAP */
+};
+
+/*
+ * postern-worker read STARTTLS or STLS: the connection goes on in a new
+ * postern-tlsworker, with what of the login must survive.  The client
+ * input after the command is not sent on: it was plaintext.
+ */
+struct starttls {
+	char		tag[P_TAGLEN];	/* IMAP's tag; "" for POP3 */
+	uint32_t	login_left_ms;	/* 0 only without login-timeout */
+	uint32_t	auth_failures;
 };
 
 struct session_init {

@@ -1,11 +1,13 @@
 /*
  * One client connection as the master sees it: the limits checked at
- * accept, the worker spawned for it, the messages the worker may send
- * in each state (a table of what is allowed when, as OpenSSH's monitor
- * keeps), the relay of SASL exchanges to postern-auth, and the session
- * started as the user postern-auth confirmed.  Everything a worker
- * sends is hostile input: a bad message ends that worker, never the
- * master.
+ * accept, the worker spawned for it (postern-worker on a plain port,
+ * postern-tlsworker on an implicit-TLS one, and a fresh
+ * postern-tlsworker taking over when the first asks for STARTTLS), the
+ * messages a worker may send in each state (a table of what is allowed
+ * when, as OpenSSH's monitor keeps), the relay of SASL exchanges to
+ * postern-auth, and the session started as the user postern-auth
+ * confirmed.  Everything a worker sends is hostile input: a bad
+ * message ends that worker, never the master.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -33,6 +35,9 @@ struct pidmap {
 static int	 conn_cmp(struct conn *, struct conn *);
 static int	 pidmap_cmp(struct pidmap *, struct pidmap *);
 static void	 conn_reject(int, int, int, const char *);
+static int	 conn_worker_start(struct conn *, int, int,
+		    const struct starttls *);
+static void	 conn_worker_init(struct conn *, const struct starttls *);
 static void	 conn_worker_read(evutil_socket_t, short, void *);
 static void	 conn_worker_write(evutil_socket_t, short, void *);
 static int	 conn_worker_dispatch(struct conn *, struct msg *);
@@ -43,6 +48,8 @@ static void	 conn_worker_kill(struct conn *, const char *);
 static int	 conn_keysign(struct conn *, struct msg *);
 static int	 conn_auth_start(struct conn *, struct msg *);
 static int	 conn_handoff(struct conn *, struct msg *);
+static int	 conn_starttls(struct conn *, struct msg *);
+static int	 conn_tag_ok(const struct conn *, const char *, size_t);
 static void	 conn_auth_fail_worker(struct conn *, uint32_t, const char *);
 static void	 conn_maybe_free(struct conn *);
 static void	 conn_session_read(evutil_socket_t, short, void *);
@@ -151,12 +158,10 @@ conn_accept(int s, const struct listen_addr *la, int proto)
 	struct proto_conf	*pc = &env->conf->protos[proto];
 	struct sockaddr_storage	 ss, ls;
 	socklen_t		 sslen = sizeof(ss), lslen = sizeof(ls);
-	struct worker_init	 wi;
 	struct conn		*conn;
 	struct addrkey		 key;
 	char			 addr[P_ADDRLEN], laddr[P_ADDRLEN];
-	int			 port = 0, lport = 0, sp[2], one = 1;
-	pid_t			 pid;
+	int			 port = 0, lport = 0, one = 1;
 
 	if (env->shutting_down) {
 		close(s);
@@ -205,27 +210,11 @@ conn_accept(int s, const struct listen_addr *la, int proto)
 		return;
 	}
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("socketpair");
-		close(s);
-		return;
-	}
 	if ((conn = calloc(1, sizeof(*conn))) == NULL) {
 		log_warn("calloc");
 		close(s);
-		close(sp[0]);
-		close(sp[1]);
 		return;
 	}
-	pid = spawn_worker(s, sp[1]);
-	close(s);
-	close(sp[1]);
-	if (pid == -1) {
-		close(sp[0]);
-		free(conn);
-		return;
-	}
-
 	do {
 		conn->id = env->next_conn_id++;
 	} while (conn->id == 0 || conn_find(conn->id) != NULL);
@@ -239,20 +228,60 @@ conn_accept(int s, const struct listen_addr *la, int proto)
 	conn->lport = lport;
 	conn->implicit_tls = la->tls;
 	conn->login_type = pc->login_type;
+	conn->login_timeout = pc->login_timeout;
+	conn->max_auth_attempts = pc->max_auth_attempts;
 	conn->idle_timeout = pc->idle_timeout;
 	conn->pop3_expire = pc->pop3_expire;
 	conn->pop3_login_delay = pc->pop3_login_delay;
 	conn->max_per_user = pc->max_connections_per_user;
-	conn->worker_pid = pid;
 	conn->session_fd = -1;
-	if ((conn->cert = env->proto_cert[proto]) != NULL)
+	conn->cert = env->proto_cert[proto];
+	if (conn_worker_start(conn, s, la->tls, NULL) == -1) {
+		close(s);
+		free(conn);
+		return;
+	}
+	close(s);
+	if (conn->cert != NULL)
 		conn->cert->refs++;
 	RB_INSERT(conn_tree, &env->conns, conn);
-	pid_add(pid, conn);
 	limits_ip_add(conn);
 	env->nconns[proto]++;
 	env->stats.accepted[proto]++;
 	nconns_total++;
+
+	setproctitle("master: %d connections", nconns_total);
+	log_info("connect: id=%u proto=%s addr=%s port=%d local=%s:%d%s",
+	    conn->id, conf_proto_name(proto), addr, port, laddr, lport,
+	    la->tls ? " tls=implicit" : "");
+}
+
+/*
+ * Start a pre-login worker for the connection on the client socket and
+ * send it its settings: postern-tlsworker when tls, postern-worker
+ * otherwise.  st, after STARTTLS/STLS, is what the postern-worker
+ * passed on.  Returns 0, or -1 (logged) when none could be started.
+ */
+static int
+conn_worker_start(struct conn *conn, int client, int tls,
+    const struct starttls *st)
+{
+	int	sp[2];
+	pid_t	pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("socketpair");
+		return -1;
+	}
+	pid = spawn_worker(client, sp[1], tls);
+	close(sp[1]);
+	if (pid == -1) {
+		close(sp[0]);
+		return -1;
+	}
+	conn->worker_pid = pid;
+	conn->worker_tls = tls;
+	pid_add(pid, conn);
 
 	(void)fcntl(sp[0], F_SETFL, O_NONBLOCK);
 	msg_init(&conn->wchan, sp[0]);
@@ -263,41 +292,57 @@ conn_accept(int s, const struct listen_addr *la, int proto)
 	if (conn->wev == NULL || conn->wev_w == NULL)
 		fatalx("event_new");
 	event_add(conn->wev, NULL);
+	conn_worker_init(conn, st);
+	return 0;
+}
+
+/*
+ * The worker's settings: those the connection took at accept, the
+ * rest from the configuration in force.  Only postern-tlsworker gets
+ * the certificates.
+ */
+static void
+conn_worker_init(struct conn *conn, const struct starttls *st)
+{
+	struct proto_conf	*pc = &env->conf->protos[conn->proto];
+	struct worker_init	 wi;
 
 	memset(&wi, 0, sizeof(wi));
 	wi.conn_id = conn->id;
-	wi.proto = proto;
-	wi.implicit_tls = la->tls;
+	wi.proto = conn->proto;
+	wi.implicit_tls = conn->implicit_tls;
 	wi.tls_available = conn->cert != NULL;
-	wi.login_type = pc->login_type;
-	wi.idle_timeout = pc->login_timeout;
-	wi.max_auth_attempts = pc->max_auth_attempts;
+	wi.login_type = conn->login_type;
+	wi.idle_timeout = conn->login_timeout;
+	wi.max_auth_attempts = conn->max_auth_attempts;
 	wi.uid = env->worker_uid;
 	wi.gid = env->worker_gid;
 	wi.tls_min_version = env->conf->tls_min_version;
-	wi.pop3_expire = pc->pop3_expire;
-	wi.pop3_login_delay = pc->pop3_login_delay;
+	wi.pop3_expire = conn->pop3_expire;
+	wi.pop3_login_delay = conn->pop3_login_delay;
 	(void)strlcpy(wi.chroot, env->conf->chroot, sizeof(wi.chroot));
-	(void)strlcpy(wi.client_addr, addr, sizeof(wi.client_addr));
-	wi.client_port = port;
-	(void)strlcpy(wi.local_addr, laddr, sizeof(wi.local_addr));
-	wi.local_port = lport;
+	(void)strlcpy(wi.client_addr, conn->addr, sizeof(wi.client_addr));
+	wi.client_port = conn->port;
+	(void)strlcpy(wi.local_addr, conn->laddr, sizeof(wi.local_addr));
+	wi.local_port = conn->lport;
 	(void)strlcpy(wi.hostname, env->conf->hostname, sizeof(wi.hostname));
 	(void)strlcpy(wi.banner, pc->banner, sizeof(wi.banner));
 	(void)strlcpy(wi.ciphers, env->conf->tls_ciphers, sizeof(wi.ciphers));
 	(void)strlcpy(wi.ciphersuites, env->conf->tls_ciphersuites,
 	    sizeof(wi.ciphersuites));
 	wi.gssapi_available = env->conf->gssapi_keytab[0] != '\0';
+	if (st != NULL) {
+		wi.starttls = 1;
+		(void)strlcpy(wi.starttls_tag, st->tag,
+		    sizeof(wi.starttls_tag));
+		wi.login_left_ms = st->login_left_ms;
+		wi.auth_failures = st->auth_failures;
+	}
 	conn_send(conn, MSG_WORKER_INIT, &wi, sizeof(wi), NULL, 0);
-	if (conn->cert != NULL)
+	if (conn->worker_tls && conn->cert != NULL)
 		conn_send(conn, MSG_CERT, conn->cert->certmsg,
 		    conn->cert->certmsglen, NULL, 0);
 	conn_send(conn, MSG_INIT_DONE, NULL, 0, NULL, 0);
-
-	setproctitle("master: %d connections", nconns_total);
-	log_info("connect: id=%u proto=%s addr=%s port=%d local=%s:%d%s",
-	    conn->id, conf_proto_name(proto), addr, port, laddr, lport,
-	    la->tls ? " tls=implicit" : "");
 }
 
 static int
@@ -382,13 +427,19 @@ conn_worker_read(evutil_socket_t fd, short ev, void *arg)
 		r = conn_worker_dispatch(conn, &m);
 		if (m.fd != -1)
 			close(m.fd);
-		if (r == -1 || conn->wev == NULL)
+		/* 1: a STARTTLS replaced the worker and this channel. */
+		if (r != 0 || conn->wev == NULL)
 			return;
 	}
 	if (r == -1)
 		conn_worker_kill(conn, "malformed message");
 }
 
+/*
+ * One message of the worker.  Returns 0 to go on reading, -1 when the
+ * worker was ended for it, 1 when a STARTTLS replaced the worker and
+ * its channel.
+ */
 static int
 conn_worker_dispatch(struct conn *conn, struct msg *m)
 {
@@ -448,7 +499,8 @@ conn_worker_dispatch(struct conn *conn, struct msg *m)
 		conn_send(conn, MSG_AUTH_ABORTED, NULL, 0, NULL, 0);
 		return 0;
 	case MSG_TLS_INFO:
-		if (msg_payload(m, &ti, sizeof(ti)) == -1 ||
+		if (!conn->worker_tls ||
+		    msg_payload(m, &ti, sizeof(ti)) == -1 ||
 		    !msg_strfield_ok(ti.version, sizeof(ti.version)) ||
 		    !msg_strfield_ok(ti.cipher, sizeof(ti.cipher))) {
 			conn_worker_kill(conn, "bad tls info");
@@ -466,6 +518,12 @@ conn_worker_dispatch(struct conn *conn, struct msg *m)
 			return -1;
 		}
 		return 0;
+	case MSG_STARTTLS:
+		if (conn_starttls(conn, m) == -1) {
+			conn_worker_kill(conn, "bad starttls");
+			return -1;
+		}
+		return 1;
 	}
 	conn_worker_kill(conn, "unknown message type");
 	return -1;
@@ -485,7 +543,8 @@ conn_keysign(struct conn *conn, struct msg *m)
 	size_t			siglen = sizeof(sig);
 
 	if (m->len < sizeof(req) || m->len - sizeof(req) > 1024 ||
-	    conn->cert == NULL || conn->state != CONN_PRELOGIN)
+	    conn->cert == NULL || conn->state != CONN_PRELOGIN ||
+	    !conn->worker_tls)
 		return -1;
 	memcpy(&req, m->data, sizeof(req));
 	/* Only the keys of the certificates this worker was sent. */
@@ -516,8 +575,11 @@ conn_auth_start(struct conn *conn, struct msg *m)
 	memset(&ar, 0, sizeof(ar));
 	ar.proto = conn->proto;
 	ar.login_type = conn->login_type;
-	/* An implicit-TLS listener is secure whatever the worker says. */
-	ar.secured = as.secured || conn->implicit_tls;
+	/*
+	 * An implicit-TLS listener is secure whatever the worker says;
+	 * postern-worker, which has no TLS, never is.
+	 */
+	ar.secured = conn->worker_tls && (as.secured || conn->implicit_tls);
 	ar.via_command = as.via_command != 0;
 	ar.has_ir = as.has_ir != 0;
 	(void)strlcpy(ar.mech, as.mech, sizeof(ar.mech));
@@ -639,6 +701,68 @@ conn_auth_died(void)
 		if (conn->state == CONN_AUTHING)
 			conn_auth_fail_worker(conn, AUTH_FAIL_TEMP,
 			    "postern-auth restarted");
+}
+
+/*
+ * postern-worker read STARTTLS or STLS and passes the client socket
+ * on: once per connection, on a plain port with a certificate, between
+ * logins.  The connection goes on in a fresh postern-tlsworker under
+ * the same id, limits and counts; the postern-worker exits, and
+ * conn_child_exited() knows it as the previous worker (unless it was
+ * reaped already, this message read after its exit).  Returns -1 for
+ * a message that breaks these rules, for the caller to end its sender;
+ * else 0, with the sender's channel closed (and, should no
+ * postern-tlsworker start, the connection ending with the old worker).
+ */
+static int
+conn_starttls(struct conn *conn, struct msg *m)
+{
+	struct starttls	st;
+	uint32_t	max_left = (uint32_t)conn->login_timeout * 1000;
+
+	if (conn->state != CONN_PRELOGIN || conn->worker_tls ||
+	    conn->implicit_tls || conn->starttls || conn->cert == NULL ||
+	    m->fd == -1 || msg_payload(m, &st, sizeof(st)) == -1 ||
+	    !conn_tag_ok(conn, st.tag, sizeof(st.tag)) ||
+	    st.auth_failures >= (uint32_t)conn->max_auth_attempts ||
+	    st.login_left_ms > max_left ||
+	    (st.login_left_ms == 0) != (max_left == 0))
+		return -1;
+	conn->starttls = 1;
+	conn->prev_worker_pid = conn->worker_pid;
+	conn->worker_pid = 0;
+	conn_worker_close(conn);
+	/* Shutting down: the connection ends with the old worker. */
+	if (env->shutting_down)
+		return 0;
+	if (conn_worker_start(conn, m->fd, 1, &st) == -1) {
+		log_warnx("id=%u: no TLS worker after STARTTLS", conn->id);
+		return 0;
+	}
+	log_debug("id=%u: STARTTLS: worker pid %ld goes on in pid %ld",
+	    conn->id, (long)conn->prev_worker_pid, (long)conn->worker_pid);
+	return 0;
+}
+
+/*
+ * The STARTTLS command's tag, which postern-tlsworker will send back:
+ * IMAP's, printable and without spaces, so that no response can be
+ * forged with it; none for POP3.
+ */
+static int
+conn_tag_ok(const struct conn *conn, const char *tag, size_t size)
+{
+	size_t	i;
+
+	if (!msg_strfield_ok(tag, size))
+		return 0;
+	if (conn->proto != PROTO_IMAP)
+		return tag[0] == '\0';
+	for (i = 0; tag[i] != '\0'; i++)
+		if ((unsigned char)tag[i] <= ' ' ||
+		    (unsigned char)tag[i] >= 0x7f)
+			return 0;
+	return i > 0;
 }
 
 /*
@@ -782,13 +906,17 @@ conn_child_exited(pid_t pid, int status)
 		role = "worker";
 		conn->worker_pid = 0;
 		/*
-		 * A worker handing over a plain connection exits right after
-		 * sending the handoff: SIGCHLD may come before we read it.
+		 * A worker handing over a plain connection, or a STARTTLS,
+		 * exits right after sending it: SIGCHLD may come before we
+		 * read it.  A STARTTLS starts a new worker and channel.
 		 */
 		if (conn->wev != NULL)
 			conn_worker_read(conn->wchan.fd, EV_READ, conn);
-		conn_worker_close(conn);
-	} else {
+		if (conn->worker_pid == 0)
+			conn_worker_close(conn);
+	} else if (pid == conn->prev_worker_pid)
+		role = "worker";
+	else {
 		role = "session";
 		conn->session_pid = 0;
 		/* Its last report may still be waiting in the socket. */
@@ -796,6 +924,8 @@ conn_child_exited(pid_t pid, int status)
 			conn_session_read(conn->session_fd, EV_READ, conn);
 		conn_session_close(conn);
 	}
+	if (pid == conn->prev_worker_pid)
+		conn->prev_worker_pid = 0;
 	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
 	    !(env->shutting_down && WTERMSIG(status) == SIGKILL))
 		log_warnx("id=%u: %s pid %ld killed by signal %d", conn->id,
@@ -811,7 +941,8 @@ conn_maybe_free(struct conn *conn)
 {
 	char	ubuf[P_NAMELEN * 4];
 
-	if (conn->worker_pid != 0 || conn->session_pid != 0)
+	if (conn->worker_pid != 0 || conn->prev_worker_pid != 0 ||
+	    conn->session_pid != 0)
 		return;
 	/* The session's byte counts; TLS as the worker reported it. */
 	log_info("disconnect: id=%u proto=%s addr=%s%s%s%s tls=%s%s%s "
@@ -849,6 +980,8 @@ conn_shutdown_all(int sig)
 	RB_FOREACH(conn, conn_tree, &env->conns) {
 		if (conn->worker_pid > 0)
 			kill(conn->worker_pid, sig);
+		if (conn->prev_worker_pid > 0)
+			kill(conn->prev_worker_pid, sig);
 		if (conn->session_pid > 0)
 			kill(conn->session_pid, sig);
 	}

@@ -120,15 +120,24 @@ struct conn {
 
 	/* settings taken from the configuration at accept time */
 	int			 login_type;
+	int			 login_timeout;
+	int			 max_auth_attempts;
 	int			 idle_timeout;
 	int			 pop3_expire;
 	int			 pop3_login_delay;
 	int			 max_per_user;
 
 	pid_t			 worker_pid;
+	int			 worker_tls;	/* it is postern-tlsworker */
 	struct msgchan		 wchan;
 	struct event		*wev;
 	struct event		*wev_w;		/* pending writes */
+	/*
+	 * After STARTTLS/STLS: the postern-worker that handed the
+	 * connection over, until it is reaped (it exits at once).
+	 */
+	pid_t			 prev_worker_pid;
+	int			 starttls;	/* handed over once already */
 
 	pid_t			 session_pid;
 	int			 session_fd;	/* master end of its channel */
@@ -225,7 +234,7 @@ int	 conn_count(void);
 
 /* spawn.c */
 pid_t	 spawn_auth(int);
-pid_t	 spawn_worker(int, int);
+pid_t	 spawn_worker(int, int, int);
 pid_t	 spawn_session(struct conn *, int, int);
 
 /* auth.c (the master's side of postern-auth) */

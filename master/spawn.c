@@ -1,10 +1,10 @@
 /*
  * Start every child of the master with a fresh exec, so that each
  * begins with a new address space holding nothing but the descriptors
- * it is given: postern-auth (root, fd 3 = channel), workers (root
- * until they chroot and drop to the unprivileged user themselves;
- * fd 3 = client, fd 4 = channel) and sessions (the mail user, dropped
- * here before exec).
+ * it is given: postern-auth (root, fd 3 = channel), workers
+ * (postern-worker and postern-tlsworker: root until they chroot and
+ * drop to the unprivileged user themselves; fd 3 = client, fd 4 =
+ * channel) and sessions (the mail user, dropped here before exec).
  *
  * The child is a clone(CLONE_VM | CLONE_VFORK) of the master, as
  * glibc's posix_spawn makes them, not a fork: a fork copies the
@@ -259,12 +259,19 @@ spawn_auth(int fd)
 	return spawn(&sa);
 }
 
+/*
+ * A pre-login worker for one connection: postern-tlsworker when the
+ * connection uses TLS (an implicit-TLS port, or a plain one after
+ * STARTTLS/STLS), else postern-worker, which does not even map TLS code.
+ */
 pid_t
-spawn_worker(int client, int chan)
+spawn_worker(int client, int chan, int tls)
 {
 	struct spawn_args	sa;
+	const char		*prog;
 
-	spawn_prepare(&sa, "postern-worker", "postern-worker", client, chan);
+	prog = tls ? "postern-tlsworker" : "postern-worker";
+	spawn_prepare(&sa, prog, prog, client, chan);
 	return spawn(&sa);
 }
 

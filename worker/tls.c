@@ -1,13 +1,16 @@
 /*
- * TLS in the worker.  The certificate chains come from the master; the
- * private keys never do: each key object forwards its signatures to the
- * master (RSA_METHOD / EC_KEY_METHOD) naming the certificate's key id,
- * one round trip per handshake.  With several certificates for the
- * protocol, the client's server name (SNI) picks the one whose names
- * match it, the first being the default.  OpenSSL's configuration file
- * is loaded before the chroot; the contexts are built then only for an
- * implicit-TLS port, and on a plain port when the client asks for
- * STARTTLS/STLS, inside the sandbox: most plain connections never do.
+ * TLS in postern-tlsworker (postern-worker links none of this).  The
+ * certificate chains come from the master; the private keys never do:
+ * each key object forwards its signatures to the master (RSA_METHOD /
+ * EC_KEY_METHOD) naming the certificate's key id, one round trip per
+ * handshake.  With several certificates for the protocol, the client's
+ * server name (SNI) picks the one whose names match it, the first
+ * being the default.  OpenSSL's configuration file is loaded before
+ * the chroot; the contexts are built then for an implicit-TLS port,
+ * and after STARTTLS/STLS inside the sandbox, before the command is
+ * answered.  Also this program's STARTTLS/STLS (worker.h): a
+ * connection postern-worker handed over starts here, and a second
+ * command on it is refused by the protocol code.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <sys/types.h>
@@ -57,6 +60,7 @@ static SSL_CTX	*tls_ctx_new(struct worker *);
 static int	 tls_ctx_cert(struct tls_cert *, const char *, size_t);
 static int	 tls_certmsg_ok(const char *, size_t);
 static void	 tls_drop(struct worker *);
+static void	 tls_end(struct worker *);
 static int	 tls_servername(SSL *, int *, void *);
 static ssize_t	 tls_rd(struct io *, void *, size_t);
 static ssize_t	 tls_wr(struct io *, const void *, size_t);
@@ -64,6 +68,7 @@ static void	 tls_log_error(const char *);
 
 static struct tls_cert	 tls_certs[P_MAXCERTS];
 static size_t		 tls_ncerts;
+static SSL_CTX		*tls_ctx;	/* the default: tls_certs[0].ctx */
 static int		 rsa_idx = -1;	/* ex_data: the key id */
 static int		 ec_idx = -1;
 
@@ -349,7 +354,7 @@ tls_drop(struct worker *w)
 	}
 	memset(tls_certs, 0, sizeof(tls_certs));
 	tls_ncerts = 0;
-	w->ctx = NULL;
+	tls_ctx = NULL;
 	free(w->certmsg);
 	w->certmsg = NULL;
 	w->certmsglen = 0;
@@ -392,12 +397,12 @@ tls_preinit(struct worker *w)
 int
 tls_available(struct worker *w)
 {
-	return w->ctx != NULL || w->certmsg != NULL;
+	return tls_ctx != NULL || w->certmsg != NULL;
 }
 
 /*
  * Build a context per certificate of the kept MSG_CERT: the first
- * becomes w->ctx; with more, the SNI callback moves a handshake to the
+ * is the default; with more, the SNI callback moves a handshake to the
  * one its name matches.  Nothing here opens a file, so it also runs
  * inside the sandbox.  A failure is logged and leaves the connection
  * without TLS (tls_available() then says no).  Returns 0 or -1.
@@ -410,7 +415,7 @@ tls_setup(struct worker *w)
 	const char	*data = w->certmsg;
 	size_t		 len = w->certmsglen, off = 0;
 
-	if (w->ctx != NULL)
+	if (tls_ctx != NULL)
 		return 0;
 	if (data == NULL) {
 		log_warnx("id=%u: no certificate for TLS", w->init.conn_id);
@@ -438,9 +443,9 @@ tls_setup(struct worker *w)
 		log_warnx("id=%u: no entropy for TLS", w->init.conn_id);
 		goto fail;
 	}
-	w->ctx = tls_certs[0].ctx;
+	tls_ctx = tls_certs[0].ctx;
 	if (tls_ncerts > 1)
-		SSL_CTX_set_tlsext_servername_callback(w->ctx, tls_servername);
+		SSL_CTX_set_tlsext_servername_callback(tls_ctx, tls_servername);
 	free(w->certmsg);
 	w->certmsg = NULL;
 	w->certmsglen = 0;
@@ -551,51 +556,96 @@ tls_accept(struct worker *w)
 	time_t		 deadline = time(NULL) + TLS_HANDSHAKE_TIMEOUT;
 	struct pollfd	 pfd;
 	const char	*v;
+	SSL		*ssl;
 	int		 r, e, left;
 
-	if (w->ctx == NULL || (w->ssl = SSL_new(w->ctx)) == NULL ||
-	    !SSL_set_fd(w->ssl, w->io.fd)) {
+	if (tls_ctx == NULL || (ssl = SSL_new(tls_ctx)) == NULL) {
 		tls_log_error("TLS");
+		return -1;
+	}
+	if (!SSL_set_fd(ssl, w->io.fd)) {
+		tls_log_error("TLS");
+		SSL_free(ssl);
 		return -1;
 	}
 	buf_reset(&w->io.in);
 	w->io.line_consumed = 0;
 	for (;;) {
 		ERR_clear_error();
-		if ((r = SSL_accept(w->ssl)) == 1)
+		if ((r = SSL_accept(ssl)) == 1)
 			break;
-		e = SSL_get_error(w->ssl, r);
+		e = SSL_get_error(ssl, r);
 		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
 			tls_log_error("TLS handshake");
 			log_info("id=%u: TLS handshake failed with %s",
 			    w->init.conn_id, w->init.client_addr);
+			SSL_free(ssl);
 			return -1;
 		}
 		if ((left = deadline - time(NULL)) <= 0) {
 			log_info("id=%u: TLS handshake timed out",
 			    w->init.conn_id);
+			SSL_free(ssl);
 			return -1;
 		}
 		pfd.fd = w->io.fd;
 		pfd.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
-		if (poll(&pfd, 1, left * 1000) == -1 && errno != EINTR)
+		if (poll(&pfd, 1, left * 1000) == -1 && errno != EINTR) {
+			SSL_free(ssl);
 			return -1;
+		}
 	}
-	w->io.tls = w->ssl;
+	w->io.tls = ssl;
 	w->io.rd = tls_rd;
 	w->io.wr = tls_wr;
 	w->tls_active = 1;
+	w->tls_end = tls_end;
+	w->tls_relay = tls_relay;
 	/* No second handshake: the SSL keeps the context it uses. */
 	tls_drop(w);
 
 	memset(&ti, 0, sizeof(ti));
-	v = SSL_get_version(w->ssl);
+	v = SSL_get_version(ssl);
 	(void)strlcpy(ti.version, v != NULL ? v : "?", sizeof(ti.version));
-	v = SSL_get_cipher_name(w->ssl);
+	v = SSL_get_cipher_name(ssl);
 	(void)strlcpy(ti.cipher, v != NULL ? v : "?", sizeof(ti.cipher));
-	ti.bits = SSL_get_cipher_bits(w->ssl, NULL);
+	ti.bits = SSL_get_cipher_bits(ssl, NULL);
 	if (msg_compose(&w->chan, MSG_TLS_INFO, w->init.conn_id, -1, &ti,
 	    sizeof(ti)) == -1 || msg_flush_all(&w->chan) == -1)
 		return -1;
+	return 0;
+}
+
+/* The worker is leaving: close_notify, as far as the socket takes it. */
+static void
+tls_end(struct worker *w)
+{
+	(void)SSL_shutdown(w->io.tls);
+	(void)io_flush(&w->io);
+}
+
+/* STARTTLS/STLS may be asked for: no TLS yet, and some to set up. */
+int
+worker_starttls_offered(struct worker *w)
+{
+	return !w->tls_active && tls_available(w);
+}
+
+/*
+ * STARTTLS/STLS, here or on a connection postern-worker handed over
+ * (tag unused: the protocol made go with it): build the contexts, send
+ * the go-ahead line and do the handshake.  -1 when TLS cannot be set up
+ * (logged, nothing sent), for the protocol's refusal: the connection
+ * goes on in the clear, without TLS on offer.  A client that does not
+ * complete the handshake is let go: worker_exit().
+ */
+int
+worker_starttls(struct worker *w, const char *tag, const char *go)
+{
+	if (tls_setup(w) == -1)
+		return -1;
+	if (io_puts(&w->io, go) != IO_OK || io_puts(&w->io, "\r\n") !=
+	    IO_OK || io_flush(&w->io) != IO_OK || tls_accept(w) == -1)
+		worker_exit(w, 0);
 	return 0;
 }

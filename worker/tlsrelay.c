@@ -1,12 +1,12 @@
 /*
- * After a login over TLS, the worker stays on as the relay between the
- * client's TLS connection and the session's plain socketpair, so that
- * no TLS state ever enters the process running as the user (Dovecot's
- * login process does the same).  The relay has no timeouts of its own:
- * the session enforces them and the relay ends when either side ends.
- * There is one relay per TLS session and most of them sit in IDLE, so
- * a relay that has been quiet for a moment gives back the memory it
- * only needs while data moves.
+ * After a login over TLS, postern-tlsworker stays on as the relay
+ * between the client's TLS connection and the session's plain
+ * socketpair, so that no TLS state ever enters the process running as
+ * the user (Dovecot's login process does the same).  The relay has no
+ * timeouts of its own: the session enforces them and the relay ends
+ * when either side ends.  There is one relay per TLS session and most
+ * of them sit in IDLE, so a relay that has been quiet for a moment
+ * gives back the memory it only needs while data moves.
  */
 #include <sys/types.h>
 #include <sys/mman.h>
@@ -37,16 +37,15 @@ struct relaybuf {
 	size_t		 len;
 };
 
-static void	relay_end(struct worker *, int, int);
+static void	relay_end(SSL *, int, int);
 static size_t	relay_room(struct relaybuf *);
-static void	relay_compact(struct worker *, struct relaybuf *,
-		    struct relaybuf *);
+static void	relay_compact(SSL *, struct relaybuf *, struct relaybuf *);
 
 static void
-relay_end(struct worker *w, int sfd, int close_notify)
+relay_end(SSL *ssl, int sfd, int close_notify)
 {
-	if (close_notify && w->ssl != NULL)
-		(void)SSL_shutdown(w->ssl);
+	if (close_notify)
+		(void)SSL_shutdown(ssl);
 	close(sfd);
 	exit(0);
 }
@@ -73,7 +72,7 @@ relay_room(struct relaybuf *b)
  * the heap.  Failures only leave the memory where it was.
  */
 static void
-relay_compact(struct worker *w, struct relaybuf *c2s, struct relaybuf *s2c)
+relay_compact(SSL *ssl, struct relaybuf *c2s, struct relaybuf *s2c)
 {
 	if (c2s->len == 0 &&
 	    madvise(c2s->data, RELAY_BUFSZ, MADV_DONTNEED) == -1)
@@ -81,7 +80,7 @@ relay_compact(struct worker *w, struct relaybuf *c2s, struct relaybuf *s2c)
 	if (s2c->len == 0 &&
 	    madvise(s2c->data, RELAY_BUFSZ, MADV_DONTNEED) == -1)
 		log_debug("%s: madvise: %s", __func__, strerror(errno));
-	(void)SSL_free_buffers(w->ssl);
+	(void)SSL_free_buffers(ssl);
 	(void)malloc_trim(0);
 }
 
@@ -90,6 +89,7 @@ tls_relay(struct worker *w, int sfd)
 {
 	struct relaybuf	 c2s_buf, s2c_buf, *c2s = &c2s_buf, *s2c = &s2c_buf;
 	struct pollfd	 pfd[2];
+	SSL		*ssl = w->io.tls;
 	unsigned char	*mem;
 	ssize_t		 n;
 	int		 r, e, progress, ceof = 0, seof = 0, compacted = 0;
@@ -125,13 +125,13 @@ tls_relay(struct worker *w, int sfd)
 
 		if (!ceof && relay_room(c2s) > 0) {
 			ERR_clear_error();
-			r = SSL_read(w->ssl, c2s->data + c2s->off + c2s->len,
+			r = SSL_read(ssl, c2s->data + c2s->off + c2s->len,
 			    relay_room(c2s));
 			if (r > 0) {
 				c2s->len += r;
 				progress = 1;
 			} else {
-				e = SSL_get_error(w->ssl, r);
+				e = SSL_get_error(ssl, r);
 				if (e == SSL_ERROR_WANT_READ)
 					cev |= POLLIN;
 				else if (e == SSL_ERROR_WANT_WRITE)
@@ -149,7 +149,7 @@ tls_relay(struct worker *w, int sfd)
 				progress = 1;
 			} else if (n == -1 && errno != EAGAIN &&
 			    errno != EINTR)
-				relay_end(w, sfd, 1);
+				relay_end(ssl, sfd, 1);
 		}
 		if (c2s->len == 0)
 			c2s->off = 0;
@@ -166,34 +166,34 @@ tls_relay(struct worker *w, int sfd)
 		}
 		if (s2c->len > 0) {
 			ERR_clear_error();
-			r = SSL_write(w->ssl, s2c->data + s2c->off, s2c->len);
+			r = SSL_write(ssl, s2c->data + s2c->off, s2c->len);
 			if (r > 0) {
 				s2c->off += r;
 				s2c->len -= r;
 				progress = 1;
 			} else {
-				e = SSL_get_error(w->ssl, r);
+				e = SSL_get_error(ssl, r);
 				if (e == SSL_ERROR_WANT_READ)
 					cev |= POLLIN;
 				else if (e == SSL_ERROR_WANT_WRITE)
 					cev |= POLLOUT;
 				else
-					relay_end(w, sfd, 0);
+					relay_end(ssl, sfd, 0);
 			}
 		}
 		if (s2c->len == 0)
 			s2c->off = 0;
 
 		if (ceof && c2s->len == 0)
-			relay_end(w, sfd, 0);
+			relay_end(ssl, sfd, 0);
 		if (seof && s2c->len == 0)
-			relay_end(w, sfd, 1);
+			relay_end(ssl, sfd, 1);
 		if (progress) {
 			compacted = 0;
 			continue;
 		}
 		if (!ceof && c2s->len < RELAY_BUFSZ &&
-		    SSL_pending(w->ssl) > 0)
+		    SSL_pending(ssl) > 0)
 			continue;
 
 		pfd[0].fd = w->io.fd;
@@ -206,7 +206,7 @@ tls_relay(struct worker *w, int sfd)
 			pfd[1].events |= POLLOUT;
 		while ((r = poll(pfd, 2, compacted ? -1 : RELAY_QUIET_MS))
 		    == 0) {
-			relay_compact(w, c2s, s2c);
+			relay_compact(ssl, c2s, s2c);
 			compacted = 1;
 		}
 		if (r == -1 && errno != EINTR)

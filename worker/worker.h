@@ -1,15 +1,18 @@
 /*
- * The pre-login worker (postern-worker): one per connection, exec'd by
- * the master, chrooted and running as the unprivileged user.  It does
- * TLS, greets, answers the commands allowed before login, relays SASL
- * exchanges to postern-auth through the master, and on success hands
- * the connection to the master for the session (staying on as the TLS
- * relay when TLS is active).
+ * The pre-login workers: one per connection, exec'd by the master,
+ * chrooted and running as the unprivileged user.  postern-worker
+ * serves the plain ports and has no TLS code at all: it greets,
+ * answers the commands allowed before login, relays SASL exchanges to
+ * postern-auth through the master, and on success hands the client
+ * socket to the master for the session; at STARTTLS/STLS it hands the
+ * connection to the master instead, which goes on with it in a fresh
+ * postern-tlsworker.  postern-tlsworker serves the implicit-TLS ports
+ * and those continuations: the handshake, the same protocol code over
+ * TLS, and after login the relay between the client's TLS and the
+ * session.
  */
 #ifndef POSTERN_WORKER_H
 #define POSTERN_WORKER_H
-
-#include <openssl/ssl.h>
 
 #include "buf.h"
 #include "io.h"
@@ -23,14 +26,20 @@
 struct worker {
 	struct worker_init	 init;
 	struct msgchan		 chan;		/* to the master */
-	struct io		 io;		/* the client */
+	struct io		 io;		/* the client; io.tls its SSL */
 	char			*certmsg;	/* MSG_CERT until TLS is set up */
 	size_t			 certmsglen;
-	SSL_CTX			*ctx;
-	SSL			*ssl;
 	int			 tls_active;
-	int			 auth_failures;
+	int			 auth_failures;	/* counted across STARTTLS */
+	long long		 login_deadline; /* monotonic ms; 0: none */
 	char			 user[P_NAMELEN];	/* after AUTH_OK */
+	/*
+	 * Set by tls.c once the handshake is done, so that the code both
+	 * programs share can end TLS and relay without linking it.
+	 */
+	void			(*tls_end)(struct worker *);
+	void			(*tls_relay)(struct worker *, int)
+				    __attribute__((__noreturn__));
 };
 
 extern struct worker	*worker;
@@ -51,24 +60,39 @@ struct sasl_ops {
 	int	(*response)(struct worker *, char **, size_t *);
 };
 
-/* worker.c */
+/* prelogin.c: the process, in both programs */
+struct worker *worker_start(int, char *[], int);
+void	worker_confine(struct worker *);
+__attribute__((__noreturn__)) void worker_login(struct worker *);
 __attribute__((__noreturn__)) void worker_handoff(struct worker *,
 	    const char *);
 __attribute__((__noreturn__)) void worker_exit(struct worker *, int);
 int	worker_cleartext_ok(struct worker *, int);
 int	worker_mech_ok(struct worker *, const char *);
 
+/* login.c */
+void	worker_clock_start(struct worker *);
+int	worker_clock(struct worker *);
+uint32_t worker_clock_left(struct worker *);
+
 /* sasl.c */
 int	worker_sasl(struct worker *, const char *, int, const unsigned char *,
 	    size_t, int, const struct sasl_ops *, struct auth_fail *);
 
-/* tls.c */
+/*
+ * STARTTLS and STLS, as each program has them: starttls.c in
+ * postern-worker, tls.c in postern-tlsworker.
+ */
+int	worker_starttls_offered(struct worker *);
+int	worker_starttls(struct worker *, const char *, const char *);
+
+/* tls.c: postern-tlsworker only */
 int	tls_preinit(struct worker *);
 int	tls_available(struct worker *);
 int	tls_setup(struct worker *);
 int	tls_accept(struct worker *);
 
-/* tlsrelay.c */
+/* tlsrelay.c: postern-tlsworker only */
 __attribute__((__noreturn__)) void tls_relay(struct worker *, int);
 
 /* sandbox.c */

@@ -69,7 +69,7 @@ else
 fi
 
 for f in "$PB" "$PG" "$BIN/posternd" "$BIN/postern-auth" \
-    "$BIN/postern-worker" "$BIN/postern-session"; do
+    "$BIN/postern-worker" "$BIN/postern-tlsworker" "$BIN/postern-session"; do
 	[ -x "$f" ] || die "$f is missing: run make bench"
 done
 
@@ -252,7 +252,8 @@ setup_servers()
 
 	mkdir -p "$T/postern/libexec" "$T/postern/empty" "$T/postern/certs"
 	chmod 700 "$T/postern/certs"
-	for p in postern-auth postern-worker postern-session; do
+	for p in postern-auth postern-worker postern-tlsworker \
+	    postern-session; do
 		cp "$BIN/$p" "$T/postern/libexec/$p" || die "cp $p"
 	done
 	subst "$SRC/postern.conf.in" postern > "$T/postern/postern.conf"

@@ -75,7 +75,8 @@ destdir_body()
 		for p in posternd posternctl; do
 			echo "f 755 ./usr/local/sbin/$p"
 		done
-		for p in postern-auth postern-worker postern-session; do
+		for p in postern-auth postern-worker postern-tlsworker \
+		    postern-session; do
 			echo "f 755 ./usr/local/libexec/postern/$p"
 		done
 		for m in "$src"/man/*.5; do
@@ -108,7 +109,8 @@ destdir_body()
 	for p in posternd posternctl; do
 		atf_check cmp "$POSTERN_BIN/$p" "$d/usr/local/sbin/$p"
 	done
-	for p in postern-auth postern-worker postern-session; do
+	for p in postern-auth postern-worker postern-tlsworker \
+	    postern-session; do
 		atf_check cmp "$POSTERN_BIN/$p" "$d/usr/local/libexec/postern/$p"
 	done
 	for m in "$src"/man/*.[58]; do
@@ -191,6 +193,7 @@ prefix_body()
 	svc=$(service_script)
 	atf_check -s exit:0 test -x "$d/usr/sbin/posternd"
 	atf_check -s exit:0 test -x "$d/usr/libexec/postern/postern-worker"
+	atf_check -s exit:0 test -x "$d/usr/libexec/postern/postern-tlsworker"
 	atf_check -s exit:0 test -f "$d/usr/share/man/man5/postern.conf.5"
 	atf_check -s exit:0 test -f "$d/etc/postern-test/postern.conf"
 	atf_check -o inline:"700\n" stat -c %a "$d/etc/postern-test/certs"

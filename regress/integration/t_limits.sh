@@ -209,8 +209,8 @@ max_connections_cleanup()
 atf_test_case killed cleanup
 killed_head()
 {
-	atf_set "descr" "Counts drop when workers, relays and sessions are" \
-	    "killed with SIGKILL"
+	atf_set "descr" "Counts drop when workers (also after STLS), relays" \
+	    "and sessions are killed with SIGKILL"
 	atf_set "require.user" "root"
 }
 killed_body()
@@ -241,6 +241,17 @@ def run():
     cs = [accepted()] + hold(2)
     expect_eq(refused(), REFUSAL, "the 4th again")
     close_all(cs)
+    # A TLS worker after STLS: the connection's slot is the same one.
+    wait_idle()
+    cs = hold(3)
+    cs[0].stls()
+    expect_eq(refused(), REFUSAL, "the 4th after STLS")
+    kill_all("postern-tlsworker", 1)
+    check(cs[0].at_eof(), "client of a killed TLS worker")
+    cs = cs[1:] + [accepted()]
+    expect_eq(refused(), REFUSAL, "the 4th after the TLS worker")
+    close_all(cs)
+    wait_idle()
     # Sessions: clear text (no relay) and TLS (relay).
     cs = [accepted(), Client(tls=True), Client(tls=True)]
     for c, u in zip(cs, ("alice", "bob", "carol")):
@@ -252,7 +263,8 @@ def run():
     # TLS relays.
     accepted().close()
     wait_for(lambda: not children("postern-session") and
-             not children("postern-worker"), "all children to end")
+             not children("postern-worker") and
+             not children("postern-tlsworker"), "all children to end")
     cs = [Client(tls=True) for u in range(3)]
     for c, u in zip(cs, ("alice", "bob", "carol")):
         c.login(u, u + "pw")
@@ -263,7 +275,8 @@ def run():
     expect_eq(refused(), REFUSAL, "the 4th at the end")
     close_all(cs)
     wait_for(lambda: not children("postern-session") and
-             not children("postern-worker"), "all children to end")
+             not children("postern-worker") and
+             not children("postern-tlsworker"), "all children to end")
 main(run)
 PYEOF
 	atf_check -o inline:"ok\n" "$T/py" c.py

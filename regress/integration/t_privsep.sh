@@ -1,10 +1,11 @@
 #! /usr/bin/env atf-sh
 # Privilege separation of the real posternd, read from /proc: the
-# pre-login worker runs as `user' (nobody here) with no other group,
-# chrooted to the empty directory, no capabilities, in a seccomp
-# filter; the session runs as the mail user (uid, gid, supplementary
-# groups, home); the TLS relay stays the unprivileged worker; a clear-
-# text login leaves no worker behind.
+# pre-login workers (postern-worker on a plain port, postern-tlsworker
+# on a TLS port and after STLS) run as `user' (nobody here) with no
+# other group, chrooted to the empty directory, no capabilities, in a
+# seccomp filter; the session runs as the mail user (uid, gid,
+# supplementary groups, home); the TLS relay stays the unprivileged
+# TLS worker; a clear-text login leaves no worker behind.
 
 . "$(atf_get_srcdir)/postern.subr"
 
@@ -56,14 +57,19 @@ def check_worker(pid, what):
         check(target.startswith("socket:") or target.startswith("/dev/null")
               or target.startswith("pipe:") or target.startswith("anon_inode:"),
               "%s has fd %s open on %s" % (what, fd, target))
+
+def program(pid):
+    """The worker program a process runs, from its title."""
+    return title(pid).split(":", 1)[0]
 PYEOF
 }
 
 atf_test_case worker cleanup
 worker_head()
 {
-	atf_set "descr" "The pre-login worker runs as user, chrooted, in" \
-	    "seccomp, before and after STLS"
+	atf_set "descr" "The pre-login workers run as user, chrooted, in" \
+	    "seccomp: postern-worker before STLS, postern-tlsworker after" \
+	    "it and on the TLS port"
 	atf_set "require.user" "root"
 }
 worker_body()
@@ -77,14 +83,21 @@ def run():
     c = Client()
     pid = one_child("pre-login")
     check("pop3 pre-login [127.0.0.1]" in title(pid), "title %r" % title(pid))
+    expect_eq(program(pid), "postern-worker", "plain port's worker")
     check_worker(pid, "pre-login worker")
     c.stls()
-    check_worker(pid, "pre-login worker after STLS")
+    # A fresh TLS worker goes on with the connection; the plain one ends.
+    tls = one_child("pre-login")
+    check(tls != pid, "the same worker after STLS")
+    expect_eq(program(tls), "postern-tlsworker", "worker after STLS")
+    check_worker(tls, "TLS worker after STLS")
     c.expect("USER alice", "+OK")
-    check_worker(pid, "pre-login worker after USER")
+    check_worker(tls, "TLS worker after USER")
     c.close()
     c = Client(tls=True)
-    check_worker(one_child("pre-login"), "worker on the TLS port")
+    pid = one_child("pre-login")
+    expect_eq(program(pid), "postern-tlsworker", "TLS port's worker")
+    check_worker(pid, "worker on the TLS port")
     c.close()
 main(run)
 PYEOF

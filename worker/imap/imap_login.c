@@ -1,19 +1,20 @@
 /*
- * IMAP before login, in the pre-login worker (RFC 3501 and RFC 9051
+ * IMAP before login, in both pre-login workers (RFC 3501 and RFC 9051
  * not-authenticated state, RFC 4959 SASL-IR, RFC 2971 ID, RFC 5530
  * response codes).  The worker greets, answers CAPABILITY, NOOP,
  * LOGOUT, ID and STARTTLS, and passes LOGIN and AUTHENTICATE to
  * postern-auth through the master.  On success it hands the
  * connection over; the session, running as the user, sends the tagged
- * OK of the login command.
+ * OK of the login command.  postern-worker hands STARTTLS to
+ * postern-tlsworker, which starts by answering it instead of greeting.
  */
 #include <sys/types.h>
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "base64.h"
 #include "imap.h"
@@ -51,19 +52,12 @@ static void	login_authenticate(struct imap_login *, struct imap_cmd *);
 static void	login_result(struct imap_login *, const char *, int,
 		    struct auth_fail *);
 static void	login_id(struct imap_login *, struct imap_cmd *);
-static void	login_starttls(struct imap_login *, struct imap_cmd *);
+static void	login_starttls(struct imap_login *, const char *);
 static int	login_challenge(struct worker *, const unsigned char *,
 		    size_t);
 static int	login_response(struct worker *, char **, size_t *);
 static void	login_bye(struct imap_login *, const char *);
 static void	login_clock(struct worker *);
-
-/*
- * When login-timeout runs out, counted from the greeting (CLOCK_MONOTONIC
- * milliseconds; 0: no limit).  The io timeout alone would restart with
- * every line, and a client sending NOOPs would never have to log in.
- */
-static long long login_deadline;
 
 static const struct sasl_ops imap_sasl_ops = {
 	login_challenge,
@@ -99,26 +93,18 @@ login_bye(struct imap_login *l, const char *text)
 
 /*
  * Before each read: the time left to log in becomes the read timeout,
- * and a client whose time is up gets its BYE now.
+ * and a client whose time is up gets its BYE now.  The io timeout alone
+ * would restart with every line, and a client sending NOOPs would
+ * never have to log in (login.c).
  */
 static void
 login_clock(struct worker *w)
 {
 	static const char	 bye[] = "* BYE Autologout; took too long to "
 				    "log in\r\n";
-	struct timespec		 now;
-	long long		 left;
 
-	if (login_deadline == 0)
+	if (worker_clock(w) == 0)
 		return;
-	if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
-		fatal("clock_gettime");
-	left = login_deadline - (now.tv_sec * 1000LL + now.tv_nsec / 1000000);
-	if (left > 0) {
-		/* Whole seconds for io.c, rounded up. */
-		w->io.timeout = (int)((left + 999) / 1000);
-		return;
-	}
 	if (io_write(&w->io, bye, sizeof(bye) - 1) == IO_OK)
 		(void)io_flush(&w->io);
 	worker_exit(w, 0);
@@ -137,8 +123,7 @@ login_caps(struct imap_login *l, struct buf *b)
 
 	if (buf_addstr(b, IMAP_CAPS_PRELOGIN) == -1)
 		fatal("%s", __func__);
-	if (tls_available(w) && !w->tls_active &&
-	    buf_addstr(b, " STARTTLS") == -1)
+	if (worker_starttls_offered(w) && buf_addstr(b, " STARTTLS") == -1)
 		fatal("%s", __func__);
 	if (!worker_cleartext_ok(w, 1) && buf_addstr(b, " LOGINDISABLED") ==
 	    -1)
@@ -156,17 +141,11 @@ imap_login(struct worker *w)
 	struct imap_limits	 lim;
 	struct imap_cmd		*cmd;
 	struct buf		 b;
-	struct timespec		 now;
 
 	memset(&l, 0, sizeof(l));
 	l.w = w;
 	buf_init(&l.out);
-	if (w->io.timeout > 0) {
-		if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
-			fatal("clock_gettime");
-		login_deadline = now.tv_sec * 1000LL + now.tv_nsec / 1000000 +
-		    w->io.timeout * 1000LL;
-	}
+	worker_clock_start(w);
 	imap_limits_default(&lim);
 	lim.line_max = LOGIN_LINE_MAX;
 	lim.cmd_max = LOGIN_CMD_MAX;
@@ -179,12 +158,16 @@ imap_login(struct worker *w)
 	if ((l.p = imap_parser_new(&lim, 0)) == NULL)
 		fatal("%s", __func__);
 
-	buf_init(&b);
-	login_caps(&l, &b);
-	login_reply(&l, "* OK [CAPABILITY %s] %s", (char *)b.data,
-	    w->init.banner[0] != '\0' ? w->init.banner :
-	    "postern IMAP4 ready.");
-	buf_free(&b);
+	if (w->init.starttls)
+		login_starttls(&l, w->init.starttls_tag);
+	else {
+		buf_init(&b);
+		login_caps(&l, &b);
+		login_reply(&l, "* OK [CAPABILITY %s] %s", (char *)b.data,
+		    w->init.banner[0] != '\0' ? w->init.banner :
+		    "postern IMAP4 ready.");
+		buf_free(&b);
+	}
 
 	for (;;) {
 		cmd = login_read(&l);
@@ -299,7 +282,7 @@ login_command(struct imap_login *l, struct imap_cmd *cmd)
 		login_reply(l, "%s OK Logout completed.", cmd->tag);
 		worker_exit(l->w, 0);
 	case IMAP_CMD_STARTTLS:
-		login_starttls(l, cmd);
+		login_starttls(l, cmd->tag);
 		break;
 	case IMAP_CMD_LOGIN:
 		login_login(l, cmd);
@@ -318,28 +301,30 @@ login_command(struct imap_login *l, struct imap_cmd *cmd)
 
 /*
  * RFC 2595 and RFC 9051 6.2.1: once TLS starts, whatever the client
- * sent after STARTTLS in the clear is thrown away (tls_accept() does)
- * and nothing said before counts.
+ * sent after STARTTLS in the clear is thrown away (worker_starttls()
+ * does) and nothing said before counts.  RFC 9051 6.2.1: NO when TLS
+ * cannot be set up (logged where it failed).
  */
 static void
-login_starttls(struct imap_login *l, struct imap_cmd *cmd)
+login_starttls(struct imap_login *l, const char *tag)
 {
+	char	go[P_TAGLEN + 64];
+
 	if (l->w->tls_active) {
-		login_reply(l, "%s BAD TLS is already active.", cmd->tag);
+		login_reply(l, "%s BAD TLS is already active.", tag);
 		return;
 	}
-	if (!tls_available(l->w)) {
-		login_reply(l, "%s NO TLS is not available.", cmd->tag);
+	if (!worker_starttls_offered(l->w)) {
+		login_reply(l, "%s NO TLS is not available.", tag);
 		return;
 	}
-	/* RFC 9051 6.2.1: NO when TLS cannot be set up; tls_setup logs. */
-	if (tls_setup(l->w) == -1) {
-		login_reply(l, "%s NO TLS could not be started.", cmd->tag);
+	if ((size_t)snprintf(go, sizeof(go), "%s OK Begin TLS negotiation "
+	    "now.", tag) >= sizeof(go))
+		fatalx("%s: tag too long", __func__);
+	if (worker_starttls(l->w, tag, go) == -1) {
+		login_reply(l, "%s NO TLS could not be started.", tag);
 		return;
 	}
-	login_reply(l, "%s OK Begin TLS negotiation now.", cmd->tag);
-	if (tls_accept(l->w) == -1)
-		worker_exit(l->w, 0);
 	imap_parser_reset(l->p);
 }
 

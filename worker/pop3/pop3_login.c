@@ -1,14 +1,15 @@
 /*
- * POP3 before login, in the worker (RFC 1939 AUTHORIZATION state, RFC
- * 2449 CAPA, RFC 2595 STLS, RFC 5034 AUTH).  Credentials go to
- * postern-auth through the master; on success the connection is handed
- * over and the session, running as the user, answers the login.
+ * POP3 before login, in both pre-login workers (RFC 1939 AUTHORIZATION
+ * state, RFC 2449 CAPA, RFC 2595 STLS, RFC 5034 AUTH).  Credentials go
+ * to postern-auth through the master; on success the connection is
+ * handed over and the session, running as the user, answers the login.
+ * postern-worker hands STLS to postern-tlsworker, which starts by
+ * answering it instead of greeting.
  */
 #include <sys/types.h>
 
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "base64.h"
 #include "log.h"
@@ -16,6 +17,7 @@
 #include "worker.h"
 
 static void	pop3_capa(struct worker *);
+static void	pop3_stls(struct worker *, char *);
 static int	pop3_mechs(struct worker *, struct buf *, const char *,
 		    const char *, const char *);
 static void	pop3_auth(struct worker *, struct pop3_cmd *);
@@ -48,12 +50,17 @@ pop3_login(struct worker *w)
 	int		 r;
 
 	user[0] = '\0';
-	buf_init(&b);
-	if (buf_addf(&b, "+OK %s", w->init.banner[0] ? w->init.banner :
-	    "postern POP3 server ready.") == -1)
-		fatal("greeting");
-	pop3_reply(w, (char *)b.data);
-	buf_free(&b);
+	worker_clock_start(w);
+	if (w->init.starttls)
+		pop3_stls(w, user);
+	else {
+		buf_init(&b);
+		if (buf_addf(&b, "+OK %s", w->init.banner[0] ?
+		    w->init.banner : "postern POP3 server ready.") == -1)
+			fatal("greeting");
+		pop3_reply(w, (char *)b.data);
+		buf_free(&b);
+	}
 
 	for (;;) {
 		pop3_login_clock(w);
@@ -102,19 +109,8 @@ pop3_login(struct worker *w)
 		case POP3_STLS:
 			if (cmd.argc != 0)
 				pop3_reply(w, "-ERR STLS takes no argument.");
-			else if (w->tls_active)
-				pop3_reply(w, "-ERR TLS is already active.");
-			else if (!tls_available(w))
-				pop3_reply(w, "-ERR TLS is not available.");
-			else if (tls_setup(w) == -1)
-				pop3_reply(w, "-ERR TLS could not be started.");
-			else {
-				pop3_reply(w, "+OK Begin TLS negotiation.");
-				if (tls_accept(w) == -1)
-					worker_exit(w, 0);
-				/* A new start: forget what was said before. */
-				user[0] = '\0';
-			}
+			else
+				pop3_stls(w, user);
 			break;
 		case POP3_USER:
 			if (cmd.argc != 1) {
@@ -187,6 +183,24 @@ pop3_login(struct worker *w)
 	}
 }
 
+/*
+ * RFC 2595 4: once TLS starts, nothing said before counts, and what
+ * the client sent after STLS in the clear is thrown away (by
+ * worker_starttls()).
+ */
+static void
+pop3_stls(struct worker *w, char *user)
+{
+	if (w->tls_active)
+		pop3_reply(w, "-ERR TLS is already active.");
+	else if (!worker_starttls_offered(w))
+		pop3_reply(w, "-ERR TLS is not available.");
+	else if (worker_starttls(w, "", "+OK Begin TLS negotiation.") == -1)
+		pop3_reply(w, "-ERR TLS could not be started.");
+	else
+		user[0] = '\0';
+}
+
 static void
 pop3_capa(struct worker *w)
 {
@@ -201,8 +215,7 @@ pop3_capa(struct worker *w)
 		fatal("buf");
 	if (pop3_mechs(w, &b, "SASL", " ", "\r\n") == -1)
 		fatal("buf");
-	if (tls_available(w) && !w->tls_active && buf_addstr(&b,
-	    "STLS\r\n") == -1)
+	if (worker_starttls_offered(w) && buf_addstr(&b, "STLS\r\n") == -1)
 		fatal("buf");
 	if (w->init.pop3_expire < 0) {
 		if (buf_addstr(&b, "EXPIRE NEVER\r\n") == -1)
@@ -367,24 +380,14 @@ pop3_response(struct worker *w, char **line, size_t *len)
 }
 
 /*
- * login-timeout counts from the greeting, not from the last line: a
- * client that keeps sending CAPA must still log in in time.  Before
- * each read the time left becomes the read timeout.
+ * login-timeout counts from the greeting, not from the last line
+ * (login.c): before each read the time left becomes the read timeout.
  */
 static void
 pop3_login_clock(struct worker *w)
 {
-	static time_t	deadline;
-	time_t		now = time(NULL);
-
-	if (w->init.idle_timeout == 0)
+	if (worker_clock(w) == 0)
 		return;
-	if (deadline == 0)
-		deadline = now + w->init.idle_timeout;
-	if (now < deadline) {
-		w->io.timeout = (int)(deadline - now);
-		return;
-	}
 	pop3_reply(w, "-ERR Disconnected for inactivity.");
 	worker_exit(w, 0);
 }
