@@ -62,7 +62,7 @@ static void	 ltree_free(struct ltree *);
 static int	 list_dirs(struct store *, struct ltree *);
 static int	 list_add(struct store_list *, const char *, unsigned int);
 static int	 tmp_name(const char *, char *, size_t);
-static int	 make_folder(struct store *, const char *);
+static int	 make_folder(struct store *, const char *, int);
 static int	 rename_noreplace(int, const char *, const char *);
 static int	 dir_exists(struct store *, const char *);
 static int	 has_inferiors(struct store *, const char *);
@@ -349,9 +349,13 @@ rename_noreplace(int dirfd, const char *from, const char *to)
 /*
  * A new folder: built complete (cur/, new/, tmp/, maildirfolder) under
  * a hidden name, then renamed into place.  EEXIST when it is there.
+ * With durable, it is on disk when this returns; without, a crash may
+ * lose it whole (never leave half of it: the journal keeps the
+ * directory operations in order), which suits folders made again
+ * whenever they are found missing.
  */
 static int
-make_folder(struct store *st, const char *dir)
+make_folder(struct store *st, const char *dir, int durable)
 {
 	static const char	*subdirs[] = { "cur", "new", "tmp" };
 	char			 tmp[NAME_MAX + 1];
@@ -378,14 +382,14 @@ make_folder(struct store *st, const char *dir)
 	    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1)
 		goto fail;
 	close(sub);
-	if (fsync(fd) == -1)
+	if (durable && fsync(fd) == -1)
 		goto fail;
 	close(fd);
 	fd = -1;
 	CRASH_POINT("create-built");
 	if (rename_noreplace(st->fd, tmp, dir) == -1)
 		goto fail;
-	if (fsync(st->fd) == -1)
+	if (durable && fsync(st->fd) == -1)
 		log_warn("%s: fsync %s", __func__, st->path);
 	return 0;
  fail:
@@ -414,7 +418,7 @@ create_parents(struct store *st, const char *norm)
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		if (make_folder(st, dir) == -1 && errno != EEXIST)
+		if (make_folder(st, dir, 1) == -1 && errno != EEXIST)
 			return -1;
 	}
 	return 0;
@@ -433,7 +437,7 @@ store_folder_create(struct store *st, const char *name)
 	}
 	if (create_parents(st, dir + 1) == -1)
 		return -1;
-	return make_folder(st, dir);
+	return make_folder(st, dir, 1);
 }
 
 /*
@@ -740,29 +744,41 @@ sweep(struct store *st)
 	closedir(dp);
 }
 
+/*
+ * At every login: the special-use folders that are missing are made,
+ * and subscribed with one write of the subscriptions (with INBOX when
+ * there were none).  They are made without waiting for the disk: a
+ * crash that loses one only means it is made again at the next login.
+ */
 int
 store_special_init(struct store *st)
 {
-	size_t	i;
-	int	r = 0;
+	const char	*subscribe[1 + sizeof(specials) / sizeof(specials[0])];
+	char		 dir[NAME_MAX + 1];
+	size_t		 i, n = 0;
+	int		 r = 0;
 
 	sweep(st);
 	if (faccessat(st->fd, STORE_SUBSCRIPTIONS, F_OK,
 	    AT_SYMLINK_NOFOLLOW) == -1) {
-		if (errno != ENOENT || store_subscribe(st, "INBOX") == -1)
+		if (errno == ENOENT)
+			subscribe[n++] = "INBOX";
+		else
 			r = -1;
 	}
 	for (i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
-		if (store_folder_create(st, specials[i].name) == -1) {
+		if (store_dirname(specials[i].name, dir, sizeof(dir)) == -1 ||
+		    make_folder(st, dir, 0) == -1) {
 			if (errno == EEXIST)
 				continue;
 			log_warn("%s: %s", __func__, specials[i].name);
 			r = -1;
 			continue;
 		}
-		if (store_subscribe(st, specials[i].name) == -1)
-			r = -1;
+		subscribe[n++] = specials[i].name;
 	}
+	if (n > 0 && store_subscribe_list(st, subscribe, n) == -1)
+		r = -1;
 	return r;
 }
 

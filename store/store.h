@@ -293,10 +293,12 @@ int		 store_folder_rename(struct store *, const char *,
  * Subscriptions, in Dovecot's `subscriptions' file of the Maildir root
  * (version 2 written, versions 1 and 2 read), replaced atomically.
  * store_subscribe() of a subscribed name and store_unsubscribe() of
- * one that is not are no-ops returning 0.  store_subscriptions(): the
+ * one that is not are no-ops returning 0; store_subscribe_list()
+ * subscribes several with one write.  store_subscriptions(): the
  * names, in file order; free with store_strv_free().
  */
 int		 store_subscribe(struct store *, const char *);
+int		 store_subscribe_list(struct store *, const char **, size_t);
 int		 store_unsubscribe(struct store *, const char *);
 int		 store_subscriptions(struct store *, char ***, size_t *);
 void		 store_strv_free(char **, size_t);

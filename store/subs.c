@@ -31,7 +31,7 @@
 static int	 subs_read(struct store *, char ***, size_t *);
 static char	*unescape(const char *, size_t);
 static int	 subs_write(struct store *, char **, size_t);
-static int	 subs_change(struct store *, const char *, int);
+static int	 subs_change(struct store *, const char **, size_t, int);
 static int	 subs_lock(struct store *);
 
 /* One line of version 2: tabs are separators, \001 escapes. */
@@ -210,47 +210,56 @@ subs_lock(struct store *st)
 	return fd;
 }
 
+/*
+ * Subscribe (add) or unsubscribe the names, under the lock, with at
+ * most one write of the file: none when nothing changes.
+ */
 static int
-subs_change(struct store *st, const char *name, int add)
+subs_change(struct store *st, const char **names, size_t nnames, int add)
 {
 	char	 norm[STORE_NAME_MAX + 1], **v = NULL, **nv;
-	size_t	 n = 0, i, j;
-	int	 lock, r = -1, found = 0, saved;
+	size_t	 n = 0, i, j, k;
+	int	 lock, r = -1, found, changed = 0, saved;
 
-	if (store_name_check(name) == -1 ||
-	    store_name_norm(name, norm, sizeof(norm)) == -1)
-		return -1;
-	if (store_name_is_inbox(norm))
-		(void)strlcpy(norm, "INBOX", sizeof(norm));
+	for (k = 0; k < nnames; k++)
+		if (store_name_check(names[k]) == -1)
+			return -1;
 	if ((lock = subs_lock(st)) == -1)
 		return -1;
 	if (subs_read(st, &v, &n) == -1)
 		goto out;
-	for (i = j = 0; i < n; i++) {
-		if (strcmp(v[i], norm) == 0 ||
-		    (store_name_is_inbox(norm) && store_name_is_inbox(v[i]))) {
-			found = 1;
-			if (!add) {
-				free(v[i]);
-				continue;
+	for (k = 0; k < nnames; k++) {
+		if (store_name_norm(names[k], norm, sizeof(norm)) == -1)
+			goto out;
+		if (store_name_is_inbox(norm))
+			(void)strlcpy(norm, "INBOX", sizeof(norm));
+		found = 0;
+		for (i = j = 0; i < n; i++) {
+			if (strcmp(v[i], norm) == 0 ||
+			    (store_name_is_inbox(norm) &&
+			    store_name_is_inbox(v[i]))) {
+				found = 1;
+				if (!add) {
+					free(v[i]);
+					continue;
+				}
 			}
+			v[j++] = v[i];
 		}
-		v[j++] = v[i];
+		n = j;
+		if (add == found)
+			continue;
+		changed = 1;
+		if (add) {
+			if ((nv = reallocarray(v, n + 1, sizeof(*nv))) == NULL)
+				goto out;
+			v = nv;
+			if ((v[n] = strdup(norm)) == NULL)
+				goto out;
+			n++;
+		}
 	}
-	n = j;
-	if (add == found) {
-		r = 0;
-		goto out;
-	}
-	if (add) {
-		if ((nv = reallocarray(v, n + 1, sizeof(*nv))) == NULL)
-			goto out;
-		v = nv;
-		if ((v[n] = strdup(norm)) == NULL)
-			goto out;
-		n++;
-	}
-	r = subs_write(st, v, n);
+	r = changed ? subs_write(st, v, n) : 0;
  out:
 	saved = errno;
 	if (r == -1)
@@ -264,11 +273,17 @@ subs_change(struct store *st, const char *name, int add)
 int
 store_subscribe(struct store *st, const char *name)
 {
-	return subs_change(st, name, 1);
+	return subs_change(st, &name, 1, 1);
+}
+
+int
+store_subscribe_list(struct store *st, const char **names, size_t n)
+{
+	return subs_change(st, names, n, 1);
 }
 
 int
 store_unsubscribe(struct store *st, const char *name)
 {
-	return subs_change(st, name, 0);
+	return subs_change(st, &name, 1, 0);
 }

@@ -429,6 +429,28 @@ ATF_TC_BODY(subscriptions, tc)
 	store_strv_free(v, n);
 	/* A bad name from elsewhere does not break LIST. */
 	ATF_CHECK_EQ(attrs_of(st, "x\ty"), -1);
+
+	/* Several at once: the new ones added in order, one write. */
+	{
+		const char	*list[] = { "A.B", "Sent", "inbox", "Sent" };
+		const char	*bad[] = { "Ok", "bad..name" };
+		struct stat	 sb1, sb2;
+
+		put("md/subscriptions", "V\t2\n\nA\tB\n");
+		ATF_REQUIRE(store_subscribe_list(st, list, 4) == 0);
+		ATF_CHECK_STREQ(slurp("md/subscriptions"),
+		    "V\t2\n\nA\tB\nSent\nINBOX\n");
+		/* Nothing new: the file is not written again. */
+		ATF_REQUIRE(stat("md/subscriptions", &sb1) == 0);
+		ATF_REQUIRE(store_subscribe_list(st, list, 4) == 0);
+		ATF_REQUIRE(stat("md/subscriptions", &sb2) == 0);
+		ATF_CHECK_EQ(sb1.st_ino, sb2.st_ino);
+		/* One bad name refuses the whole list. */
+		ATF_CHECK(store_subscribe_list(st, bad, 2) == -1 &&
+		    errno == EINVAL);
+		ATF_CHECK_STREQ(slurp("md/subscriptions"),
+		    "V\t2\n\nA\tB\nSent\nINBOX\n");
+	}
 	store_close(st);
 }
 
