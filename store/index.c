@@ -808,7 +808,7 @@ prefetch_batch(struct folder *f, struct store_index *ix,
 		if (j->size && !m->have_vsize) {
 			m->vsize = j->vsize;
 			m->have_vsize = 1;
-			f->facts_dirty = 1;
+			f->facts_dirty++;
 			/* An earlier session may have rendered it already. */
 			avail = missing(ix, m, j->need, mflags);
 		}

@@ -554,7 +554,7 @@ store_msg_vsize(struct folder *f, struct store_msg *m, uint64_t *size)
 			return -1;
 		}
 		m->have_vsize = 1;
-		f->facts_dirty = 1;
+		f->facts_dirty++;
 	}
 	*size = m->vsize;
 	return 0;

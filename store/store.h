@@ -98,7 +98,7 @@ struct folder {
 	struct timespec	  dir_mtime[2];	/* new/, cur/ at the last scan */
 	int		  dirs_clean;	/* and they had settled then */
 	int		  light;	/* no table: only given messages */
-	int		  facts_dirty;	/* sizes learnt since the list was
+	size_t		  facts_dirty;	/* sizes learnt since the list was
 					   read or written */
 	size_t		  uid_hint;	/* folder_msg_by_uid()'s last */
 	struct store_index *index;	/* index.c */
@@ -467,17 +467,21 @@ int		 folder_index_flush(struct folder *);
  * for store_msg_render() or store_msg_vsize() to report.  Returns 0,
  * or -1 when out of memory.  folder_save_facts() writes the sizes
  * learnt (here or by store_msg_vsize()) to the UID list, for the next
- * session; call it before answering the command (a sync writes them
- * too).  0, or -1 when they could not be written (they are worked out
- * again next time).
+ * session, once at least min of them wait: call it before answering
+ * the command.  Fewer go with the list's next write (new mail, an
+ * expunge), or are worked out again: each write of the list costs an
+ * fsync, so a FETCH of one new message does not write it just for
+ * its size.  A sync writes them at STORE_FACTS_SAVE_MIN.  0, or -1
+ * when they could not be written.
  */
+#define STORE_FACTS_SAVE_MIN	64
 #define STORE_P_ENVELOPE	(1 << STORE_R_ENVELOPE)
 #define STORE_P_BODY		(1 << STORE_R_BODY)
 #define STORE_P_BODYSTRUCTURE	(1 << STORE_R_BODYSTRUCTURE)
 #define STORE_P_SIZE		0x8
 int		 store_msg_prefetch(struct folder *, struct store_msg *const *,
 		    size_t, int, int);
-int		 folder_save_facts(struct folder *);
+int		 folder_save_facts(struct folder *, size_t);
 
 /*
  * Flags: store_msg_set_flags() above (by rename, keeping what others

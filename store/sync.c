@@ -637,7 +637,7 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 				f->msgs[i]->recent = 1;
 	}
 
-	if (f->facts_dirty)
+	if (f->facts_dirty >= STORE_FACTS_SAVE_MIN)
 		changed = 1;
 	if (flags & FOLDER_SIZES) {
 		for (i = 0; i < f->nmsgs; i++) {
@@ -693,14 +693,15 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
  * them without reading the files: only when the list on disk is still
  * the one the table matches (else they are simply worked out again).
  * The caller does it before answering the command that learnt them,
- * so nothing is written behind the client's back after that.
+ * so nothing is written behind the client's back after that; with
+ * fewer than min learnt it waits for a write the list needs anyway.
  */
 int
-folder_save_facts(struct folder *f)
+folder_save_facts(struct folder *f, size_t min)
 {
 	int	r = 0;
 
-	if (!f->facts_dirty || f->light)
+	if (f->facts_dirty == 0 || f->facts_dirty < min || f->light)
 		return 0;
 	if (folder_lock(f) == -1)
 		return -1;

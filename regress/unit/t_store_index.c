@@ -536,9 +536,9 @@ ATF_TC_BODY(prefetch_sizes, tc)
 	}
 	/* Closing alone writes no list: the command that learnt saves. */
 	ATF_CHECK_EQ(count_in_file("md/postern-uidlist", " W"), 0);
-	ATF_REQUIRE(folder_save_facts(f) == 0);
+	ATF_REQUIRE(folder_save_facts(f, 1) == 0);
 	ATF_CHECK_EQ(count_in_file("md/postern-uidlist", " W"), NMSG);
-	ATF_REQUIRE(folder_save_facts(f) == 0);
+	ATF_REQUIRE(folder_save_facts(f, 1) == 0);
 	done(st, f);
 	ATF_CHECK_EQ(count_in_file("md/postern-uidlist", " W"), NMSG);
 	f = open_nosizes(&st);
@@ -653,7 +653,7 @@ ATF_TC_BODY(prefetch_threads, tc)
 	check_many(f, STORE_R_BODYSTRUCTURE, MIME_UTF8 | MIME_REV2);
 	check_many(f, STORE_R_BODY, MIME_UTF8 | MIME_REV2);
 	check_many(f, STORE_R_ENVELOPE, MIME_UTF8);
-	ATF_REQUIRE(folder_save_facts(f) == 0);
+	ATF_REQUIRE(folder_save_facts(f, 1) == 0);
 	done(st, f);
 	check_warm_many();
 
@@ -789,7 +789,7 @@ ATF_TC_BODY(size_hints, tc)
 	ATF_CHECK_EQ(f->msgs[0]->vsize, 7);
 	ATF_CHECK_EQ(f->msgs[1]->vsize, crlf_of(msg, strlen(msg)));
 	check_render(f, f->msgs[0], msg, strlen(msg), STORE_R_ENVELOPE, 0);
-	ATF_REQUIRE(folder_save_facts(f) == 0);
+	ATF_REQUIRE(folder_save_facts(f, 1) == 0);
 	done(st, f);
 	/* The name's size is not written to the list again. */
 	ATF_CHECK_EQ(count_in_file("md/postern-uidlist", " W"), 1);
@@ -873,7 +873,7 @@ ATF_TC_BODY(sizes_lost, tc)
 	f = open_nosizes(&st);
 	ATF_REQUIRE(store_msg_prefetch(f, f->msgs, f->nmsgs,
 	    STORE_P_ENVELOPE | STORE_P_SIZE, 0) == 0);
-	ATF_REQUIRE(folder_save_facts(f) == 0);
+	ATF_REQUIRE(folder_save_facts(f, 1) == 0);
 	done(st, f);
 	before = file_size("md/postern-index");
 	/* Drop the W fields. */
@@ -899,7 +899,7 @@ ATF_TC_BODY(sizes_lost, tc)
 	for (i = 0; i < NMSG; i++)
 		check_render(f, msg_of(f, i), msgs[i], strlen(msgs[i]),
 		    STORE_R_ENVELOPE, 0);
-	ATF_REQUIRE(folder_save_facts(f) == 0);
+	ATF_REQUIRE(folder_save_facts(f, 1) == 0);
 	done(st, f);
 	ATF_CHECK_EQ(file_size("md/postern-index"), before);
 	ATF_CHECK_EQ(count_in_file("md/postern-uidlist", " W"), NMSG);

@@ -582,13 +582,14 @@ imap_cmd_fetch(struct imap_sess *is, struct imap_cmd *cmd)
 			break;
 		default:
 			imap_seqlist_free(&seqs);
-			(void)folder_save_facts(box->f);
+			(void)folder_save_facts(box->f,
+			    STORE_FACTS_SAVE_MIN);
 			return IMAP_CLOSE;
 		}
 	}
 	imap_seqlist_free(&seqs);
 	/* Sizes learnt on the way, kept for the next session. */
-	(void)folder_save_facts(box->f);
+	(void)folder_save_facts(box->f, STORE_FACTS_SAVE_MIN);
 	if (cte > 0)
 		return imap_result(is, "NO [UNKNOWN-CTE] Unknown "
 		    "Content-Transfer-Encoding");
