@@ -4,8 +4,9 @@
  * socketpair and its master channel on another; the test plays both
  * the client (checking every response byte) and the master (answering
  * the SASL exchange as postern-auth would).  The worker's own
- * functions that live in worker.c, beside its main, are stood in for
- * here with the same behaviour.  Run by Kyua from regress/unit.
+ * functions that live in worker/prelogin.c (linked with each worker's
+ * main, not kept in the archive) are stood in for here with the same
+ * behaviour.  Run by Kyua from regress/unit.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -42,7 +43,7 @@ struct child {
 	struct msgchan	 chan;		/* the master's end */
 };
 
-/* The stand-ins: as in worker.c. */
+/* The stand-ins: as in worker/prelogin.c. */
 int
 worker_cleartext_ok(struct worker *w, int via_command)
 {
