@@ -1,5 +1,7 @@
 /*
- * The login clock of the pre-login workers, used by both protocols:
+ * The login rules and clock of the pre-login workers, used by both
+ * protocols and both worker programs: which credentials and SASL
+ * mechanisms the connection may use now, and the login clock:
  * login-timeout counts from the greeting, not from the last line, so a
  * client that keeps sending CAPA or NOOP must still log in in time,
  * and it goes on counting in postern-tlsworker after STARTTLS/STLS
@@ -8,6 +10,7 @@
 #include <sys/types.h>
 
 #include <stdint.h>
+#include <strings.h>
 #include <time.h>
 
 #include "log.h"
@@ -74,4 +77,39 @@ worker_clock_left(struct worker *w)
 	if (left > UINT32_MAX)
 		return UINT32_MAX;
 	return (uint32_t)left;
+}
+
+/*
+ * Whether cleartext credentials may be used now: over TLS always;
+ * without TLS only as login-type allows (SASL PLAIN/LOGIN for
+ * plaintext-auth, and also LOGIN/USER+PASS commands for plaintext-login).
+ */
+int
+worker_cleartext_ok(struct worker *w, int via_command)
+{
+	if (w->tls_active)
+		return 1;
+	switch (w->init.login_type) {
+	case LOGIN_PLAINTEXT_LOGIN:
+		return 1;
+	case LOGIN_PLAINTEXT_AUTH:
+		return !via_command;
+	}
+	return 0;
+}
+
+/*
+ * Whether a SASL mechanism is offered on this connection right now.
+ * GSSAPI never shows the password, so it is offered in the clear too,
+ * whenever the master has a keytab for it (RFC 4752 3.2: never
+ * without an acceptor credential).
+ */
+int
+worker_mech_ok(struct worker *w, const char *mech)
+{
+	if (strcasecmp(mech, "PLAIN") == 0 || strcasecmp(mech, "LOGIN") == 0)
+		return worker_cleartext_ok(w, 0);
+	if (strcasecmp(mech, "GSSAPI") == 0)
+		return w->init.gssapi_available != 0;
+	return 0;
 }

@@ -1,12 +1,13 @@
 /*
  * What the two pre-login programs, postern-worker and
  * postern-tlsworker, share besides the protocol code: reading the
- * master's settings, the chroot, privilege drop and sandbox, the login
- * rules, the handoff of a logged-in connection and the way out.  Each
- * program links this file beside its main; it is kept out of the
- * worker archive so that the protocols' unit tests can stand in for
- * it.  Nothing here links TLS: tls.c installs the two hooks of struct
- * worker that end TLS and relay.
+ * master's settings, the chroot, privilege drop and sandbox, the
+ * handoff of a logged-in connection and the way out.  Each program
+ * links this file beside its main; it is kept out of the worker
+ * archive so that the protocols' unit tests can stand in for the
+ * handoff and exit (the login rules are in login.c).  Nothing here
+ * links TLS: tls.c installs the two hooks of struct worker that end
+ * TLS and relay.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -185,41 +185,6 @@ worker_login(struct worker *w)
 		fatalx("protocol %u is not served by this worker",
 		    w->init.proto);
 	}
-}
-
-/*
- * Whether cleartext credentials may be used now: over TLS always;
- * without TLS only as login-type allows (SASL PLAIN/LOGIN for
- * plaintext-auth, and also LOGIN/USER+PASS commands for plaintext-login).
- */
-int
-worker_cleartext_ok(struct worker *w, int via_command)
-{
-	if (w->tls_active)
-		return 1;
-	switch (w->init.login_type) {
-	case LOGIN_PLAINTEXT_LOGIN:
-		return 1;
-	case LOGIN_PLAINTEXT_AUTH:
-		return !via_command;
-	}
-	return 0;
-}
-
-/*
- * Whether a SASL mechanism is offered on this connection right now.
- * GSSAPI never shows the password, so it is offered in the clear too,
- * whenever the master has a keytab for it (RFC 4752 3.2: never
- * without an acceptor credential).
- */
-int
-worker_mech_ok(struct worker *w, const char *mech)
-{
-	if (strcasecmp(mech, "PLAIN") == 0 || strcasecmp(mech, "LOGIN") == 0)
-		return worker_cleartext_ok(w, 0);
-	if (strcasecmp(mech, "GSSAPI") == 0)
-		return w->init.gssapi_available != 0;
-	return 0;
 }
 
 /*

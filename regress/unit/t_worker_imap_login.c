@@ -3,10 +3,10 @@
  * imap_login() runs in a forked child with the client on one end of a
  * socketpair and its master channel on another; the test plays both
  * the client (checking every response byte) and the master (answering
- * the SASL exchange as postern-auth would).  The worker's own
- * functions that live in worker/prelogin.c (linked with each worker's
- * main, not kept in the archive) are stood in for here with the same
- * behaviour.  Run by Kyua from regress/unit.
+ * the SASL exchange as postern-auth would).  The worker's handoff and
+ * exit, which live in worker/prelogin.c (linked with each worker's
+ * main, not kept in the archive), are stood in for here: the child
+ * sends the handoff and exits.  Run by Kyua from regress/unit.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -43,31 +43,7 @@ struct child {
 	struct msgchan	 chan;		/* the master's end */
 };
 
-/* The stand-ins: as in worker/prelogin.c. */
-int
-worker_cleartext_ok(struct worker *w, int via_command)
-{
-	if (w->tls_active)
-		return 1;
-	switch (w->init.login_type) {
-	case LOGIN_PLAINTEXT_LOGIN:
-		return 1;
-	case LOGIN_PLAINTEXT_AUTH:
-		return !via_command;
-	}
-	return 0;
-}
-
-int
-worker_mech_ok(struct worker *w, const char *mech)
-{
-	if (strcasecmp(mech, "PLAIN") == 0 || strcasecmp(mech, "LOGIN") == 0)
-		return worker_cleartext_ok(w, 0);
-	if (strcasecmp(mech, "GSSAPI") == 0)
-		return w->init.gssapi_available != 0;
-	return 0;
-}
-
+/* The stand-ins: worker/prelogin.c hands over and exits for real. */
 void
 worker_handoff(struct worker *w, const char *tag)
 {
