@@ -56,13 +56,17 @@ store_fd_map(int fd, size_t len, struct store_map *map)
 	return 0;
 }
 
+/*
+ * The message's file, open, and its size on disk: a regular file
+ * whose size fits in memory twice over, else EFBIG.  Returns the
+ * descriptor or -1.
+ */
 int
-store_msg_map(struct folder *f, struct store_msg *m, struct store_map *map)
+store_msg_open_sized(struct folder *f, struct store_msg *m, size_t *size)
 {
 	struct stat	 sb;
 	int		 fd, saved;
 
-	memset(map, 0, sizeof(*map));
 	if ((fd = store_msg_open(f, m)) == -1)
 		return -1;
 	if (fstat(fd, &sb) == -1)
@@ -71,15 +75,32 @@ store_msg_map(struct folder *f, struct store_msg *m, struct store_map *map)
 		errno = EFBIG;
 		goto fail;
 	}
-	if (store_fd_map(fd, (size_t)sb.st_size, map) == -1)
-		goto fail;
-	close(fd);
-	return 0;
+	*size = (size_t)sb.st_size;
+	return fd;
  fail:
 	saved = errno;
 	close(fd);
 	errno = saved;
 	return -1;
+}
+
+int
+store_msg_map(struct folder *f, struct store_msg *m, struct store_map *map)
+{
+	size_t	size;
+	int	fd, saved;
+
+	memset(map, 0, sizeof(*map));
+	if ((fd = store_msg_open_sized(f, m, &size)) == -1)
+		return -1;
+	if (store_fd_map(fd, size, map) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 void

@@ -11,7 +11,6 @@
  * share nothing but the counter that hands out the jobs.
  */
 #include <sys/types.h>
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -114,21 +113,14 @@ static int
 msg_load(struct folder *f, struct pf_ctx *c, struct store_msg *m,
     int whole, struct msg_data *md)
 {
-	struct stat	 sb;
-	size_t		 want, len = 0;
+	size_t		 size, want, len = 0;
 	ssize_t		 n;
 	int		 fd, saved;
 
 	memset(md, 0, sizeof(*md));
-	if ((fd = store_msg_open(f, m)) == -1)
+	if ((fd = store_msg_open_sized(f, m, &size)) == -1)
 		return -1;
-	if (fstat(fd, &sb) == -1)
-		goto fail;
-	if (!S_ISREG(sb.st_mode) || (uintmax_t)sb.st_size > SIZE_MAX / 2) {
-		errno = EFBIG;
-		goto fail;
-	}
-	want = (size_t)sb.st_size;
+	want = size;
 	if (!whole && want > HDR_READ)
 		want = HDR_READ;
 	if (want > RBUF_MAX) {
@@ -157,7 +149,7 @@ msg_load(struct folder *f, struct pf_ctx *c, struct store_msg *m,
 	c->rbuf[len] = '\0';
 	md->data = c->rbuf;
 	md->len = len;
-	md->whole = want == (size_t)sb.st_size;
+	md->whole = want == size;
 	return 0;
  fail:
 	saved = errno;

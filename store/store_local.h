@@ -68,6 +68,8 @@ int		 index_flush_locked(struct folder *);
 
 /* message.c */
 int		 store_fd_map(int, size_t, struct store_map *);
+int		 store_msg_open_sized(struct folder *, struct store_msg *,
+		    size_t *);
 
 /*
  * prefetch.c: the message files of an index build.  A job says what
