@@ -624,17 +624,16 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 	if (reread && snap != NULL && old_uv == f->uidvalidity)
 		restore_recent(f, snap, nsnap);
 
-	if ((flags & FOLDER_RECENT) && f->recent_mark < f->uidnext) {
+	/* What nobody claimed is \Recent here; a read-only peek leaves it so. */
+	if ((flags & (FOLDER_RECENT | FOLDER_PEEK_RECENT)) &&
+	    f->recent_mark < f->uidnext) {
 		for (i = 0; i < f->nmsgs; i++)
 			if (f->msgs[i]->uid >= f->recent_mark)
 				f->msgs[i]->recent = 1;
-		f->recent_mark = f->uidnext;
-		changed = 1;
-	} else if (flags & FOLDER_PEEK_RECENT) {
-		/* Read-only: see what is unclaimed, leave it unclaimed. */
-		for (i = 0; i < f->nmsgs; i++)
-			if (f->msgs[i]->uid >= f->recent_mark)
-				f->msgs[i]->recent = 1;
+		if (flags & FOLDER_RECENT) {
+			f->recent_mark = f->uidnext;
+			changed = 1;
+		}
 	}
 
 	if (f->facts_dirty >= STORE_FACTS_SAVE_MIN)
