@@ -89,16 +89,9 @@ sni_starttls_body()
 	cert_tools
 	lazy_tools
 	imap_start
-	cert_ca ca
-	cert_issue ca inter localhost localhost "DNS:localhost"
-	cert_issue ca inter wild mail.example.test \
-	    "DNS:mail.example.test,DNS:*.example.test" rsa
-	atf_check -o ignore "$CTL" cert import ca/localhost.crt \
-	    ca/localhost.key ca/inter.crt
-	atf_check -o ignore "$CTL" cert import ca/wild.crt ca/wild.key \
-	    ca/inter.crt name wild
-	a=$(cert_sha1 ca/localhost.crt)
-	b=$(cert_sha1 ca/wild.crt)
+	cert_sni_pair
+	a=$SNI_A
+	b=$SNI_B
 	atf_check -o ignore "$CTL" cert use "$a" imap,pop3
 	atf_check -o match:"^imap: wild, chosen by SNI host name\$" \
 	    -o match:"^pop3: wild, chosen by SNI host name\$" \
