@@ -201,11 +201,18 @@ $(B)/regress/unit/t_store_%: regress/unit/t_store_%.c $(A_STORE) $(A_MIME) \
     $(A_LIB)
 	@mkdir -p $(@D)
 	$(UNIT_CC) $(A_STORE) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
-$(B)/regress/unit/t_worker_%: regress/unit/t_worker_%.c $(A_IMAP) \
-    $(A_WORKER) $(A_WTLS) $(A_STORE) $(A_MIME) $(A_LIB)
+# The worker tests share a socketpair harness, itself no test program.
+$(O)/regress/unit/worker_harness.o: regress/unit/worker_harness.c
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_IMAP) $(A_WORKER) $(A_WTLS) $(A_STORE) $(A_MIME) \
-	    $(A_LIB) $(LIBATF) $(LIBSSL) $(LIBBSD)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell $(PKG) --cflags atf-c) -MMD -MP \
+	    -c -o $@ $<
+$(B)/regress/unit/t_worker_%: regress/unit/t_worker_%.c \
+    regress/unit/worker_harness.h $(O)/regress/unit/worker_harness.o \
+    $(A_IMAP) $(A_WORKER) $(A_WTLS) $(A_STORE) $(A_MIME) $(A_LIB)
+	@mkdir -p $(@D)
+	$(UNIT_CC) $(O)/regress/unit/worker_harness.o $(A_IMAP) $(A_WORKER) \
+	    $(A_WTLS) $(A_STORE) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBSSL) \
+	    $(LIBBSD)
 # The sandbox's test checks the generated filter against libseccomp.
 $(B)/regress/unit/t_worker_sandbox: regress/unit/t_worker_sandbox.c \
     $(SANDBOX_BPF) $(A_WORKER) $(A_LIB)

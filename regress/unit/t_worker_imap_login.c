@@ -1,31 +1,24 @@
 /*
  * Unit tests for IMAP before login (worker/imap/imap_login.c):
  * imap_login() runs in a forked child with the client on one end of a
- * socketpair and its master channel on another; the test plays both
- * the client (checking every response byte) and the master (answering
- * the SASL exchange as postern-auth would).  The worker's handoff and
- * exit, which live in worker/prelogin.c (linked with each worker's
- * main, not kept in the archive), are stood in for here: the child
- * sends the handoff and exits.  Run by Kyua from regress/unit.
+ * socketpair and its master channel on another (worker_harness.c);
+ * the test plays both the client (checking every response byte) and
+ * the master (answering the SASL exchange as postern-auth would).  The
+ * worker's handoff and exit, which live in worker/prelogin.c (linked
+ * with each worker's main, not kept in the archive), are stood in for
+ * here: the child sends the handoff and exits.  Run by Kyua from
+ * regress/unit.
  */
 #include <sys/types.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <atf-c.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <syslog.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "worker.h"
+#include "worker_harness.h"
 
 struct worker	*worker;
 
@@ -35,12 +28,6 @@ struct worker	*worker;
  */
 static void *const needed[] __attribute__((__used__)) = {
 	(void *)worker_sasl, (void *)tls_accept
-};
-
-struct child {
-	pid_t		 pid;
-	int		 fd;		/* the client's end */
-	struct msgchan	 chan;		/* the master's end */
 };
 
 /* The stand-ins: worker/prelogin.c hands over and exits for real. */
@@ -78,95 +65,29 @@ init_default(struct worker_init *init)
 	strlcpy(init->client_addr, "192.0.2.7", sizeof(init->client_addr));
 }
 
+/*
+ * The child: the worker as worker_start() leaves it, with its master
+ * channel on mfd; imap_login() hands off or exits.
+ */
+static void
+login_child(int fd, int mfd, const void *arg)
+{
+	const struct worker_init	*init = arg;
+	struct worker			*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		_exit(2);
+	worker = w;
+	w->init = *init;
+	msg_init(&w->chan, mfd);
+	io_init(&w->io, fd, init->idle_timeout);
+	imap_login(w);
+}
+
 static void
 start(struct child *c, const struct worker_init *init)
 {
-	struct worker	*w;
-	int		 cl[2], ms[2];
-
-	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, cl) == 0);
-	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, ms) == 0);
-	fflush(stdout);
-	fflush(stderr);
-	ATF_REQUIRE((c->pid = fork()) != -1);
-	if (c->pid == 0) {
-		close(cl[0]);
-		close(ms[0]);
-		signal(SIGPIPE, SIG_IGN);
-		log_init(1, LOG_MAIL);
-		log_procinit("worker");
-		if ((w = calloc(1, sizeof(*w))) == NULL)
-			_exit(2);
-		worker = w;
-		w->init = *init;
-		msg_init(&w->chan, ms[1]);
-		fcntl(cl[1], F_SETFL, fcntl(cl[1], F_GETFL) | O_NONBLOCK);
-		io_init(&w->io, cl[1], init->idle_timeout);
-		imap_login(w);
-	}
-	close(cl[1]);
-	close(ms[1]);
-	c->fd = cl[0];
-	msg_init(&c->chan, ms[0]);
-}
-
-static void
-say(struct child *c, const char *s)
-{
-	ATF_REQUIRE(write(c->fd, s, strlen(s)) == (ssize_t)strlen(s));
-}
-
-static void
-expect(struct child *c, const char *exp)
-{
-	struct pollfd	 pfd;
-	char		*got;
-	size_t		 have = 0, len = strlen(exp);
-	ssize_t		 n;
-
-	ATF_REQUIRE((got = calloc(1, len + 1)) != NULL);
-	while (have < len) {
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		ATF_REQUIRE_MSG(poll(&pfd, 1, 10000) == 1,
-		    "timeout; have \"%s\", want \"%s\"", got, exp);
-		n = read(c->fd, got + have, len - have);
-		ATF_REQUIRE(n >= 0);
-		ATF_REQUIRE_MSG(n > 0, "EOF; have \"%s\", want \"%s\"", got,
-		    exp);
-		have += n;
-	}
-	ATF_CHECK_MSG(memcmp(got, exp, len) == 0, "have \"%s\", want \"%s\"",
-	    got, exp);
-	free(got);
-}
-
-static void
-expect_eof(struct child *c)
-{
-	struct pollfd	pfd;
-	char		buf[256];
-	ssize_t		n;
-
-	pfd.fd = c->fd;
-	pfd.events = POLLIN;
-	ATF_REQUIRE(poll(&pfd, 1, 10000) == 1);
-	n = read(c->fd, buf, sizeof(buf) - 1);
-	if (n > 0)
-		buf[n] = '\0';
-	ATF_CHECK_MSG(n == 0, "more output: \"%s\"", n > 0 ? buf : "");
-}
-
-static int
-finish(struct child *c)
-{
-	int	status;
-
-	close(c->fd);
-	msg_clear(&c->chan);
-	ATF_REQUIRE(waitpid(c->pid, &status, 0) == c->pid);
-	ATF_REQUIRE(WIFEXITED(status));
-	return WEXITSTATUS(status);
+	child_start(c, "worker", 1, login_child, init);
 }
 
 /* The master's side: the next message must be of this type. */
@@ -244,6 +165,38 @@ master_handoff(struct child *c, const char *tag, const char *pending)
 	    strlen(pending)) == 0);
 }
 
+/*
+ * AUTHENTICATE PLAIN as alice with password "x" under tag, which the
+ * master fails with code: the client must get exp.
+ */
+static void
+plain_failed(struct child *c, const char *tag, uint32_t code,
+    const char *exp)
+{
+	char	line[64];
+
+	snprintf(line, sizeof(line), "%s AUTHENTICATE PLAIN AGFsaWNlAHg=\r\n",
+	    tag);
+	say(c, line);
+	master_start(c, "PLAIN", 0, "\0alice\0x", 8, 1);
+	master_fail(c, code);
+	expect(c, exp);
+}
+
+/*
+ * The master takes alice's "secret" (from LOGIN when via_command):
+ * the worker hands the login tagged tag off with pending, and exits.
+ */
+static void
+accepted(struct child *c, int via_command, const char *tag,
+    const char *pending)
+{
+	master_start(c, "PLAIN", via_command, "\0alice\0secret", 13, 1);
+	master_ok(c, "alice");
+	master_handoff(c, tag, pending);
+	ATF_CHECK_EQ(finish(c), 0);
+}
+
 #define PRE	"IMAP4rev1 IMAP4rev2 SASL-IR ID ENABLE IDLE LITERAL-"
 
 ATF_TC_WITHOUT_HEAD(secure_cleartext);
@@ -286,8 +239,7 @@ ATF_TC_BODY(secure_cleartext, tc)
 	expect(&c, "l BAD Unknown command\r\n");
 	say(&c, "m LOGOUT\r\n");
 	expect(&c, "* BYE Logging out\r\nm OK Logout completed.\r\n");
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 0);
+	expect_exit(&c, 0);
 }
 
 ATF_TC_WITHOUT_HEAD(login_literal);
@@ -305,10 +257,7 @@ ATF_TC_BODY(login_literal, tc)
 	say(&c, "a LOGIN alice {6}\r\n");
 	expect(&c, "+ Ready for literal data\r\n");
 	say(&c, "secret\r\nb NOOP\r\n");
-	master_start(&c, "PLAIN", 1, "\0alice\0secret", 13, 1);
-	master_ok(&c, "alice");
-	master_handoff(&c, "a", "b NOOP\r\n");
-	ATF_CHECK_EQ(finish(&c), 0);
+	accepted(&c, 1, "a", "b NOOP\r\n");
 }
 
 ATF_TC_WITHOUT_HEAD(authenticate);
@@ -325,23 +274,14 @@ ATF_TC_BODY(authenticate, tc)
 	expect(&c, "* OK [CAPABILITY " PRE " LOGINDISABLED AUTH=PLAIN "
 	    "AUTH=LOGIN] postern IMAP4 ready.\r\n");
 	/* Each failure code with its RFC 5530 response code. */
-	say(&c, "a AUTHENTICATE PLAIN AGFsaWNlAHg=\r\n");
-	master_start(&c, "PLAIN", 0, "\0alice\0x", 8, 1);
-	master_fail(&c, AUTH_FAIL_CREDENTIALS);
-	expect(&c, "a NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
-	say(&c, "b AUTHENTICATE PLAIN AGFsaWNlAHg=\r\n");
-	master_start(&c, "PLAIN", 0, "\0alice\0x", 8, 1);
-	master_fail(&c, AUTH_FAIL_DENIED);
-	expect(&c, "b NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
-	say(&c, "c AUTHENTICATE PLAIN AGFsaWNlAHg=\r\n");
-	master_start(&c, "PLAIN", 0, "\0alice\0x", 8, 1);
-	master_fail(&c, AUTH_FAIL_TEMP);
-	expect(&c, "c NO [UNAVAILABLE] Temporary authentication failure, "
-	    "try again later.\r\n");
-	say(&c, "d AUTHENTICATE PLAIN AGFsaWNlAHg=\r\n");
-	master_start(&c, "PLAIN", 0, "\0alice\0x", 8, 1);
-	master_fail(&c, AUTH_FAIL_LIMIT);
-	expect(&c, "d NO [LIMIT] Too many connections for this user.\r\n");
+	plain_failed(&c, "a", AUTH_FAIL_CREDENTIALS,
+	    "a NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
+	plain_failed(&c, "b", AUTH_FAIL_DENIED,
+	    "b NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
+	plain_failed(&c, "c", AUTH_FAIL_TEMP, "c NO [UNAVAILABLE] Temporary "
+	    "authentication failure, try again later.\r\n");
+	plain_failed(&c, "d", AUTH_FAIL_LIMIT,
+	    "d NO [LIMIT] Too many connections for this user.\r\n");
 	/* "=" is an empty initial response. */
 	say(&c, "e AUTHENTICATE PLAIN =\r\n");
 	master_start(&c, "PLAIN", 0, "", 0, 1);
@@ -379,10 +319,7 @@ ATF_TC_BODY(authenticate, tc)
 	expect(&c, "i NO [PRIVACYREQUIRED] Plaintext authentication "
 	    "disallowed on non-secure (SSL/TLS) connections.\r\n");
 	say(&c, "j AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA==\r\n");
-	master_start(&c, "PLAIN", 0, "\0alice\0secret", 13, 1);
-	master_ok(&c, "alice");
-	master_handoff(&c, "j", "");
-	ATF_CHECK_EQ(finish(&c), 0);
+	accepted(&c, 0, "j", "");
 }
 
 ATF_TC_WITHOUT_HEAD(too_many_failures);
@@ -408,8 +345,7 @@ ATF_TC_BODY(too_many_failures, tc)
 		expect(&c, line);
 	}
 	expect(&c, "* BYE Too many invalid authentication attempts.\r\n");
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 0);
+	expect_exit(&c, 0);
 }
 
 ATF_TC_WITHOUT_HEAD(limits_timeout);
@@ -442,8 +378,7 @@ ATF_TC_BODY(limits_timeout, tc)
 	expect(&c, "* BAD [TOOBIG] Line too long\r\n");
 	free(big);
 	expect(&c, "* BYE Autologout; idle for too long\r\n");
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 0);
+	expect_exit(&c, 0);
 }
 
 ATF_TP_ADD_TCS(tp)

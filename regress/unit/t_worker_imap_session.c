@@ -1,43 +1,25 @@
 /*
  * Unit tests for the IMAP session (worker/imap/imap_session.c and the
  * command files beside it): imap_session() runs in a forked child on
- * one end of a socketpair, over a Maildir made in the test's
- * directory; the test is the client and checks the responses byte for
- * byte.  Covers every command in both states, literals (synchronizing,
- * non-synchronizing, APPEND's message), IDLE woken by a file the test
- * delivers, two sessions on one folder, IMAP4rev2, autologout and
- * SIGTERM.  Run by Kyua from regress/unit.
+ * one end of a socketpair (worker_harness.c), over a Maildir made in
+ * the test's directory; the test is the client and checks the
+ * responses byte for byte.  Covers every command in both states,
+ * literals (synchronizing, non-synchronizing, APPEND's message), IDLE
+ * woken by a file the test delivers, two sessions on one folder,
+ * IMAP4rev2, autologout and SIGTERM.  Run by Kyua from regress/unit.
  */
 #include <sys/types.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <atf-c.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "session.h"
-#include "store.h"
-
-/* Defined by postern-session's main, which is not in the archive. */
-volatile sig_atomic_t	session_terminate;
-
-struct child {
-	pid_t	pid;
-	int	fd;
-};
+#include "worker_harness.h"
 
 #define M1	"From: Alice <a@example.org>\nTo: b@example.org\n" \
 		"Subject: one\nDate: Mon, 1 Jan 2024 10:00:00 +0000\n\n" \
@@ -58,128 +40,6 @@ struct child {
 #define N1	"new/1000000001.a.host"
 #define N2	"new/1000000002.b.host"
 #define N3	"new/1000000003.c.host"
-
-static void
-on_term(int sig)
-{
-	session_terminate = 1;
-}
-
-static void
-put(const char *name, const char *data)
-{
-	char	p[PATH_MAX];
-	int	fd;
-
-	snprintf(p, sizeof(p), "md/%s", name);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ATF_REQUIRE_MSG(fd != -1, "%s: %s", p, strerror(errno));
-	ATF_REQUIRE(write(fd, data, strlen(data)) == (ssize_t)strlen(data));
-	close(fd);
-}
-
-/* Deliver as an MTA does: write in tmp/, rename into new/. */
-static void
-deliver(const char *base, const char *data)
-{
-	char	t[PATH_MAX], n[PATH_MAX];
-
-	snprintf(t, sizeof(t), "tmp/%s", base);
-	put(t, data);
-	snprintf(t, sizeof(t), "md/tmp/%s", base);
-	snprintf(n, sizeof(n), "md/new/%s", base);
-	ATF_REQUIRE(rename(t, n) == 0);
-}
-
-/* The three messages most cases use; returns the UIDVALIDITY. */
-static uint32_t
-fixture(void)
-{
-	struct store	*st;
-	struct folder	*f;
-	uint32_t	 uv;
-
-	ATF_REQUIRE(store_create("md") == 0);
-	put(N1, M1);
-	put(N2, M2);
-	put(N3, M3);
-	st = store_open("md");
-	ATF_REQUIRE(st != NULL);
-	f = folder_open(st, "INBOX", 0);
-	ATF_REQUIRE(f != NULL);
-	uv = f->uidvalidity;
-	folder_close(f);
-	store_close(st);
-	return uv;
-}
-
-static void
-init_default(struct session_init *init)
-{
-	memset(init, 0, sizeof(*init));
-	init->conn_id = 9;
-	init->proto = PROTO_IMAP;
-	strlcpy(init->user, "alice", sizeof(init->user));
-	init->uid = getuid();
-	init->gid = getgid();
-	ATF_REQUIRE(getcwd(init->home, sizeof(init->home)) != NULL);
-	strlcpy(init->client_addr, "192.0.2.1", sizeof(init->client_addr));
-	strlcpy(init->tag, "a0", sizeof(init->tag));
-	init->idle_timeout = 30;
-}
-
-static void
-start(struct child *c, const struct session_init *init)
-{
-	struct session		s;
-	struct sigaction	sa;
-	static sigset_t		waitmask;
-	sigset_t		block;
-	int			sv[2], rc;
-
-	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	fflush(stdout);
-	fflush(stderr);
-	ATF_REQUIRE((c->pid = fork()) != -1);
-	if (c->pid == 0) {
-		close(sv[0]);
-		/* INTERNALDATE and the date keys use the server's zone. */
-		setenv("TZ", "UTC", 1);
-		tzset();
-		memset(&sa, 0, sizeof(sa));
-		sigemptyset(&sa.sa_mask);
-		sa.sa_handler = on_term;
-		sigaction(SIGTERM, &sa, NULL);
-		signal(SIGPIPE, SIG_IGN);
-		/* As postern-session: SIGTERM only during waits. */
-		sigemptyset(&block);
-		sigaddset(&block, SIGTERM);
-		sigprocmask(SIG_BLOCK, &block, &waitmask);
-		sigdelset(&waitmask, SIGTERM);
-		log_init(1, LOG_MAIL);
-		log_procinit("session");
-		memset(&s, 0, sizeof(s));
-		s.init = *init;
-		fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) | O_NONBLOCK);
-		io_init(&s.io, sv[1], init->idle_timeout);
-		s.io.waitmask = &waitmask;
-		if (strlcpy(s.maildir, init->home, sizeof(s.maildir)) >=
-		    sizeof(s.maildir) || strlcat(s.maildir, "/md",
-		    sizeof(s.maildir)) >= sizeof(s.maildir))
-			_exit(2);
-		rc = imap_session(&s);
-		io_flush(&s.io);
-		_exit(rc);
-	}
-	close(sv[1]);
-	c->fd = sv[0];
-}
-
-static void
-say(struct child *c, const char *s)
-{
-	ATF_REQUIRE(write(c->fd, s, strlen(s)) == (ssize_t)strlen(s));
-}
 
 /* Read until the last complete line starts with stop (10 s at most). */
 static char *
@@ -218,11 +78,11 @@ read_upto(struct child *c, const char *stop)
 	}
 }
 
-/* Send a command line; everything up to its tagged response must be exp. */
-static void
-cmd(struct child *c, const char *line, const char *exp)
+/* Send a command line; all it brought, up to its tagged response. */
+static char *
+tagged(struct child *c, const char *line)
 {
-	char	tag[64], out[8192], *got;
+	char	tag[64], out[8192];
 	size_t	n = strcspn(line, " ");
 
 	ATF_REQUIRE(n < sizeof(tag) - 1);
@@ -231,7 +91,16 @@ cmd(struct child *c, const char *line, const char *exp)
 	tag[n + 1] = '\0';
 	snprintf(out, sizeof(out), "%s\r\n", line);
 	say(c, out);
-	got = read_upto(c, tag);
+	return read_upto(c, tag);
+}
+
+/* Everything up to the tagged response must be exp. */
+static void
+cmd(struct child *c, const char *line, const char *exp)
+{
+	char	*got;
+
+	got = tagged(c, line);
 	if (exp != NULL)
 		ATF_CHECK_MSG(strcmp(got, exp) == 0,
 		    "%s:\nhave \"%s\"\nwant \"%s\"", line, got, exp);
@@ -242,104 +111,13 @@ cmd(struct child *c, const char *line, const char *exp)
 static void
 cmd_has(struct child *c, const char *line, const char **lines)
 {
-	char	tag[64], out[8192], *got;
-	size_t	n = strcspn(line, " ");
+	char	*got;
 
-	ATF_REQUIRE(n < sizeof(tag) - 1);
-	memcpy(tag, line, n);
-	tag[n] = ' ';
-	tag[n + 1] = '\0';
-	snprintf(out, sizeof(out), "%s\r\n", line);
-	say(c, out);
-	got = read_upto(c, tag);
+	got = tagged(c, line);
 	for (; *lines != NULL; lines++)
 		ATF_CHECK_MSG(strstr(got, *lines) != NULL,
 		    "%s:\nhave \"%s\"\nmissing \"%s\"", line, got, *lines);
 	free(got);
-}
-
-static void
-say_n(struct child *c, const char *s, size_t len)
-{
-	ATF_REQUIRE(write(c->fd, s, len) == (ssize_t)len);
-}
-
-#define SAY_N(c, s)	say_n((c), (s), sizeof(s) - 1)
-#define EXPECT_N(c, s)	expect_n((c), (s), sizeof(s) - 1)
-
-static void
-expect_n(struct child *c, const char *exp, size_t len)
-{
-	struct pollfd	 pfd;
-	char		*got;
-	size_t		 have = 0;
-	ssize_t		 n;
-
-	ATF_REQUIRE((got = calloc(1, len + 1)) != NULL);
-	while (have < len) {
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		ATF_REQUIRE_MSG(poll(&pfd, 1, 10000) == 1,
-		    "timeout; have \"%s\", want \"%s\"", got, exp);
-		n = read(c->fd, got + have, len - have);
-		ATF_REQUIRE(n >= 0);
-		ATF_REQUIRE_MSG(n > 0, "EOF; have \"%s\", want \"%s\"", got,
-		    exp);
-		have += n;
-	}
-	ATF_CHECK_MSG(memcmp(got, exp, len) == 0, "have \"%s\", want \"%s\"",
-	    got, exp);
-	free(got);
-}
-
-static void
-expect(struct child *c, const char *exp)
-{
-	expect_n(c, exp, strlen(exp));
-}
-
-/* Nothing more may come for a moment. */
-static void
-expect_quiet(struct child *c)
-{
-	struct pollfd	pfd;
-	char		buf[512];
-	ssize_t		n;
-
-	pfd.fd = c->fd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 300) == 1) {
-		n = read(c->fd, buf, sizeof(buf) - 1);
-		buf[n > 0 ? n : 0] = '\0';
-		ATF_CHECK_MSG(0, "unexpected output \"%s\"", buf);
-	}
-}
-
-static void
-expect_eof(struct child *c)
-{
-	struct pollfd	pfd;
-	char		buf[256];
-	ssize_t		n;
-
-	pfd.fd = c->fd;
-	pfd.events = POLLIN;
-	ATF_REQUIRE(poll(&pfd, 1, 10000) == 1);
-	n = read(c->fd, buf, sizeof(buf) - 1);
-	if (n > 0)
-		buf[n] = '\0';
-	ATF_CHECK_MSG(n == 0, "more output: \"%s\"", n > 0 ? buf : "");
-}
-
-static int
-finish(struct child *c)
-{
-	int	status;
-
-	close(c->fd);
-	ATF_REQUIRE(waitpid(c->pid, &status, 0) == c->pid);
-	ATF_REQUIRE(WIFEXITED(status));
-	return WEXITSTATUS(status);
 }
 
 #define CAPS	"IMAP4rev1 IMAP4rev2 LITERAL+ ID ENABLE IDLE NAMESPACE " \
@@ -347,19 +125,21 @@ finish(struct child *c)
 		"SPECIAL-USE ESEARCH SEARCHRES BINARY STATUS=SIZE " \
 		"APPENDLIMIT=67108864"
 
-static void
-login(struct child *c, const struct session_init *init)
-{
-	start(c, init);
-	expect(c, "a0 OK [CAPABILITY " CAPS "] Logged in\r\n");
-}
+/* The three messages most cases use. */
+static const struct fixture_msg inbox[] = {
+	{ N1, M1 }, { N2, M2 }, { N3, M3 }
+};
+
+static const struct session_setup imap = {
+	PROTO_IMAP, imap_session, "a0 OK [CAPABILITY " CAPS "] Logged in\r\n",
+	inbox, sizeof(inbox) / sizeof(inbox[0])
+};
 
 static void
 logout(struct child *c)
 {
 	cmd(c, "z LOGOUT", "* BYE Logging out\r\nz OK Logout completed.\r\n");
-	expect_eof(c);
-	ATF_CHECK_EQ(finish(c), 0);
+	expect_exit(c, 0);
 }
 
 /* SELECT INBOX of the fixture, by an IMAP4rev1 client. */
@@ -378,16 +158,20 @@ select_inbox(struct child *c, uint32_t uv)
 	cmd(c, "s SELECT INBOX", exp);
 }
 
+/* A session over the usual fixture with its INBOX selected. */
+static void
+open_inbox(struct child *c)
+{
+	select_inbox(c, session_begin(c, &imap));
+}
+
 ATF_TC_WITHOUT_HEAD(any_state);
 ATF_TC_BODY(any_state, tc)
 {
-	struct session_init	init;
 	struct child		c;
 	uint32_t		uv;
 
-	uv = fixture();
-	init_default(&init);
-	login(&c, &init);
+	uv = session_begin(&c, &imap);
 	cmd(&c, "a CAPABILITY", "* CAPABILITY " CAPS "\r\n"
 	    "a OK CAPABILITY completed.\r\n");
 	cmd(&c, "b NOOP", "b OK NOOP completed.\r\n");
@@ -421,14 +205,9 @@ ATF_TC_BODY(any_state, tc)
 ATF_TC_WITHOUT_HEAD(fetch);
 ATF_TC_BODY(fetch, tc)
 {
-	struct session_init	init;
 	struct child		c;
-	uint32_t		uv;
 
-	uv = fixture();
-	init_default(&init);
-	login(&c, &init);
-	select_inbox(&c, uv);
+	open_inbox(&c);
 	cmd(&c, "f1 FETCH 1:* (UID FLAGS RFC822.SIZE)",
 	    "* 1 FETCH (UID 1 FLAGS (\\Recent) RFC822.SIZE 115)\r\n"
 	    "* 2 FETCH (UID 2 FLAGS (\\Recent) RFC822.SIZE 369)\r\n"
@@ -486,14 +265,11 @@ ATF_TC_BODY(fetch, tc)
 ATF_TC_WITHOUT_HEAD(examine_readonly);
 ATF_TC_BODY(examine_readonly, tc)
 {
-	struct session_init	init;
 	struct child		c;
 	char			exp[1024];
 	uint32_t		uv;
 
-	uv = fixture();
-	init_default(&init);
-	login(&c, &init);
+	uv = session_begin(&c, &imap);
 	snprintf(exp, sizeof(exp), "* FLAGS (\\Answered \\Flagged \\Deleted "
 	    "\\Seen \\Draft)\r\n* OK [PERMANENTFLAGS ()] No permanent flags "
 	    "permitted.\r\n* 3 EXISTS\r\n* 3 RECENT\r\n"
@@ -522,14 +298,9 @@ ATF_TC_BODY(examine_readonly, tc)
 ATF_TC_WITHOUT_HEAD(store_flags);
 ATF_TC_BODY(store_flags, tc)
 {
-	struct session_init	init;
 	struct child		c;
-	uint32_t		uv;
 
-	uv = fixture();
-	init_default(&init);
-	login(&c, &init);
-	select_inbox(&c, uv);
+	open_inbox(&c);
 	cmd(&c, "a STORE 1 +FLAGS (\\Flagged \\Answered)", "* 1 FETCH (FLAGS "
 	    "(\\Answered \\Flagged \\Recent))\r\na OK STORE completed.\r\n");
 	cmd(&c, "b STORE 1:2 FLAGS.SILENT (\\Seen)",
@@ -558,14 +329,9 @@ ATF_TC_BODY(store_flags, tc)
 ATF_TC_WITHOUT_HEAD(search);
 ATF_TC_BODY(search, tc)
 {
-	struct session_init	init;
 	struct child		c;
-	uint32_t		uv;
 
-	uv = fixture();
-	init_default(&init);
-	login(&c, &init);
-	select_inbox(&c, uv);
+	open_inbox(&c);
 	cmd(&c, "a SEARCH ALL", "* SEARCH 1 2 3\r\na OK SEARCH completed.\r\n");
 	cmd(&c, "b SEARCH FROM alice", "* SEARCH 1\r\n"
 	    "b OK SEARCH completed.\r\n");
@@ -618,14 +384,11 @@ ATF_TC_BODY(search, tc)
 ATF_TC_WITHOUT_HEAD(literals_append);
 ATF_TC_BODY(literals_append, tc)
 {
-	struct session_init	init;
 	struct child		c;
 	char			exp[512];
 	uint32_t		uv;
 
-	uv = fixture();
-	init_default(&init);
-	login(&c, &init);
+	uv = session_begin(&c, &imap);
 	/* A synchronizing literal gets its continuation request. */
 	say(&c, "a STATUS {5}\r\n");
 	expect(&c, "+ Ready for literal data\r\n");
@@ -687,12 +450,9 @@ ATF_TC_BODY(literals_append, tc)
 ATF_TC_WITHOUT_HEAD(mailboxes);
 ATF_TC_BODY(mailboxes, tc)
 {
-	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
+	session_begin(&c, &imap);
 	cmd(&c, "a LIST \"\" \"\"", "* LIST (\\Noselect) \".\" \"\"\r\n"
 	    "a OK LIST completed.\r\n");
 	cmd(&c, "b LIST \"\" *", "* LIST (\\HasNoChildren) \".\" INBOX\r\n"
@@ -776,19 +536,14 @@ ATF_TC_BODY(mailboxes, tc)
 ATF_TC_WITHOUT_HEAD(copy_move_expunge);
 ATF_TC_BODY(copy_move_expunge, tc)
 {
-	struct session_init	init;
 	struct child		c;
 	static const char	*copy[] = { " 1:2 1:2] COPY completed.\r\n",
 				    "a OK [COPYUID ", NULL };
 	static const char	*move[] = { "* OK [COPYUID ",
 				    " 1 1] Moved UIDs.\r\n* 1 EXPUNGE\r\n"
 				    "b OK MOVE completed.\r\n", NULL };
-	uint32_t		uv;
 
-	uv = fixture();
-	init_default(&init);
-	login(&c, &init);
-	select_inbox(&c, uv);
+	open_inbox(&c);
 	cmd_has(&c, "a COPY 1:2 Trash", copy);
 	cmd_has(&c, "b MOVE 1 Archive", move);
 	cmd(&c, "c COPY 1 nosuch", "c NO [TRYCREATE] Mailbox does not "
@@ -811,14 +566,9 @@ ATF_TC_BODY(copy_move_expunge, tc)
 ATF_TC_WITHOUT_HEAD(close_expunges);
 ATF_TC_BODY(close_expunges, tc)
 {
-	struct session_init	init;
 	struct child		c;
-	uint32_t		uv;
 
-	uv = fixture();
-	init_default(&init);
-	login(&c, &init);
-	select_inbox(&c, uv);
+	open_inbox(&c);
 	cmd(&c, "a STORE 2 +FLAGS.SILENT \\Deleted", "a OK STORE completed."
 	    "\r\n");
 	cmd(&c, "b CLOSE", "b OK CLOSE completed.\r\n");
@@ -830,14 +580,9 @@ ATF_TC_BODY(close_expunges, tc)
 ATF_TC_WITHOUT_HEAD(idle);
 ATF_TC_BODY(idle, tc)
 {
-	struct session_init	init;
 	struct child		c;
-	uint32_t		uv;
 
-	uv = fixture();
-	init_default(&init);
-	login(&c, &init);
-	select_inbox(&c, uv);
+	open_inbox(&c);
 	say(&c, "i IDLE\r\n");
 	expect(&c, "+ idling\r\n");
 	expect_quiet(&c);
@@ -869,10 +614,10 @@ ATF_TC_BODY(two_sessions, tc)
 	char			exp[1024];
 	uint32_t		uv;
 
-	uv = fixture();
-	init_default(&init);
-	login(&a, &init);
-	login(&b, &init);
+	uv = session_fixture(&imap);
+	session_defaults(&init, &imap);
+	session_login(&a, &init, &imap);
+	session_login(&b, &init, &imap);
 	select_inbox(&a, uv);
 	snprintf(exp, sizeof(exp), "* FLAGS (\\Answered \\Flagged \\Deleted "
 	    "\\Seen \\Draft)\r\n* OK [PERMANENTFLAGS (\\Answered \\Flagged "
@@ -916,9 +661,9 @@ ATF_TC_BODY(rev2, tc)
 	char			exp[1024];
 	uint32_t		uv;
 
-	uv = fixture();
-	init_default(&init);
-	login(&c, &init);
+	uv = session_fixture(&imap);
+	session_defaults(&init, &imap);
+	session_login(&c, &init, &imap);
 	cmd(&c, "a ENABLE IMAP4rev2", "* ENABLED IMAP4rev2\r\n"
 	    "a OK ENABLE completed.\r\n");
 	cmd(&c, "b ENABLE IMAP4rev2", "* ENABLED\r\nb OK ENABLE completed."
@@ -944,7 +689,7 @@ ATF_TC_BODY(rev2, tc)
 	    "* OK [CLOSED] Previous mailbox is now closed.\r\n",
 	    "* 0 EXISTS\r\n", "h OK [READ-WRITE] SELECT completed.\r\n",
 	    NULL });
-	login(&d, &init);
+	session_login(&d, &init, &imap);
 	cmd(&d, "a LIST \"\" &AMk-*", "* LIST (\\HasNoChildren) \".\" "
 	    "&AMk-t&AOk-\r\na OK LIST completed.\r\n");
 	logout(&d);
@@ -957,23 +702,21 @@ ATF_TC_BODY(terminate, tc)
 	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
+	session_fixture(&imap);
+	session_defaults(&init, &imap);
+	session_login(&c, &init, &imap);
 	cmd(&c, "a NOOP", "a OK NOOP completed.\r\n");
 	ATF_REQUIRE(kill(c.pid, SIGTERM) == 0);
 	expect(&c, "* BYE Server shutting down.\r\n");
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 0);
+	expect_exit(&c, 0);
 	/* In IDLE too. */
-	login(&c, &init);
+	session_login(&c, &init, &imap);
 	cmd(&c, "b SELECT INBOX", NULL);
 	say(&c, "c IDLE\r\n");
 	expect(&c, "+ idling\r\n");
 	ATF_REQUIRE(kill(c.pid, SIGTERM) == 0);
 	expect(&c, "* BYE Server shutting down.\r\n");
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 0);
+	expect_exit(&c, 0);
 }
 
 ATF_TC_WITHOUT_HEAD(autologout);
@@ -982,36 +725,30 @@ ATF_TC_BODY(autologout, tc)
 	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
+	session_fixture(&imap);
+	session_defaults(&init, &imap);
 	init.idle_timeout = 1;
-	login(&c, &init);
+	session_login(&c, &init, &imap);
 	expect(&c, "* BYE Autologout; idle for too long\r\n");
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 0);
+	expect_exit(&c, 0);
 	/* IDLE too. */
-	login(&c, &init);
+	session_login(&c, &init, &imap);
 	say(&c, "i IDLE\r\n");
 	expect(&c, "+ idling\r\n* BYE Autologout; idle for too long\r\n");
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 0);
+	expect_exit(&c, 0);
 }
 
 ATF_TC_WITHOUT_HEAD(pipelined);
 ATF_TC_BODY(pipelined, tc)
 {
-	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
+	session_begin(&c, &imap);
 	say(&c, "a NOOP\r\nb STATUS INBOX (MESSAGES)\r\nc LOGOUT\r\n");
 	expect(&c, "a OK NOOP completed.\r\n* STATUS INBOX (MESSAGES 3)\r\n"
 	    "b OK STATUS completed.\r\n* BYE Logging out\r\n"
 	    "c OK Logout completed.\r\n");
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 0);
+	expect_exit(&c, 0);
 }
 
 ATF_TP_ADD_TCS(tp)

@@ -1,38 +1,24 @@
 /*
  * Unit tests for worker/pop3/pop3_session.c: pop3_session() runs in a
- * forked child on one end of a socketpair, over a Maildir made in the
- * test's directory; the test is the client and checks every byte.
+ * forked child on one end of a socketpair (worker_harness.c), over a
+ * Maildir made in the test's directory; the test is the client and
+ * checks every byte.
  */
 #include <sys/types.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 
 #include <atf-c.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "pop3.h"
 #include "session.h"
 #include "store.h"
-
-/* Defined by postern-session's main, which is not in the archive. */
-volatile sig_atomic_t	session_terminate;
-
-struct child {
-	pid_t	pid;
-	int	fd;
-};
+#include "worker_harness.h"
 
 #define M1	"From: a@example.org\nSubject: one\n\nHello\n.\n..dots\nend\n"
 #define M1W	"From: a@example.org\r\nSubject: one\r\n\r\nHello\r\n..\r\n" \
@@ -45,185 +31,27 @@ struct child {
 #define N2	"cur/1000000002.b.host:2,S"
 #define N3	"new/1000000003.c.host"
 
-static const char capa_never[] = "+OK Capability list follows\r\nTOP\r\n"
-    "UIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nEXPIRE NEVER\r\n"
-    "IMPLEMENTATION postern\r\n.\r\n";
+/* The three messages most cases use. */
+static const struct fixture_msg inbox[] = {
+	{ N1, M1 }, { N2, M2 }, { N3, M3 }
+};
 
+static const struct session_setup pop3 = {
+	PROTO_POP3, pop3_session, "+OK Logged in.\r\n",
+	inbox, sizeof(inbox) / sizeof(inbox[0])
+};
+
+/* CAPA: the list is the same but for the expire and login-delay lines. */
 static void
-on_term(int sig)
+capa(struct child *c, const char *policy)
 {
-	session_terminate = 1;
-}
+	char	exp[512];
 
-static void
-put(const char *name, const char *data)
-{
-	char	p[PATH_MAX];
-	int	fd;
-
-	snprintf(p, sizeof(p), "md/%s", name);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ATF_REQUIRE_MSG(fd != -1, "%s: %s", p, strerror(errno));
-	ATF_REQUIRE(write(fd, data, strlen(data)) == (ssize_t)strlen(data));
-	close(fd);
-}
-
-static int
-exists(const char *name)
-{
-	struct stat	sb;
-	char		p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "md/%s", name);
-	return stat(p, &sb) == 0;
-}
-
-/* The three messages most cases use; returns the UIDVALIDITY. */
-static uint32_t
-fixture(void)
-{
-	struct store	*st;
-	struct folder	*f;
-	uint32_t	 uv;
-
-	ATF_REQUIRE(store_create("md") == 0);
-	put(N1, M1);
-	put(N2, M2);
-	put(N3, M3);
-	st = store_open("md");
-	ATF_REQUIRE(st != NULL);
-	f = folder_open(st, "INBOX", 0);
-	ATF_REQUIRE(f != NULL);
-	uv = f->uidvalidity;
-	folder_close(f);
-	store_close(st);
-	return uv;
-}
-
-static void
-init_default(struct session_init *init)
-{
-	memset(init, 0, sizeof(*init));
-	init->conn_id = 7;
-	init->proto = PROTO_POP3;
-	strlcpy(init->user, "alice", sizeof(init->user));
-	init->uid = getuid();
-	init->gid = getgid();
-	ATF_REQUIRE(getcwd(init->home, sizeof(init->home)) != NULL);
-	strlcpy(init->client_addr, "192.0.2.1", sizeof(init->client_addr));
-	init->idle_timeout = 30;
-	init->pop3_expire = -1;
-	init->pop3_login_delay = -1;
-}
-
-static void
-start(struct child *c, const struct session_init *init, const char *pending)
-{
-	struct session		s;
-	struct sigaction	sa;
-	int			sv[2], rc;
-
-	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	fflush(stdout);
-	fflush(stderr);
-	ATF_REQUIRE((c->pid = fork()) != -1);
-	if (c->pid == 0) {
-		close(sv[0]);
-		memset(&sa, 0, sizeof(sa));
-		sigemptyset(&sa.sa_mask);
-		sa.sa_handler = on_term;
-		sigaction(SIGTERM, &sa, NULL);
-		signal(SIGPIPE, SIG_IGN);
-		log_init(1, LOG_MAIL);
-		log_procinit("session");
-		memset(&s, 0, sizeof(s));
-		s.init = *init;
-		fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) | O_NONBLOCK);
-		io_init(&s.io, sv[1], init->idle_timeout);
-		if (pending != NULL)
-			buf_add(&s.io.in, pending, strlen(pending));
-		if (strlcpy(s.maildir, init->home, sizeof(s.maildir)) >=
-		    sizeof(s.maildir) || strlcat(s.maildir, "/md",
-		    sizeof(s.maildir)) >= sizeof(s.maildir))
-			_exit(2);
-		rc = pop3_session(&s);
-		_exit(rc);
-	}
-	close(sv[1]);
-	c->fd = sv[0];
-}
-
-static void
-say(struct child *c, const char *s)
-{
-	ATF_REQUIRE(write(c->fd, s, strlen(s)) == (ssize_t)strlen(s));
-}
-
-/* Read exactly the expected bytes (10 s at most) and compare. */
-static void
-expect_n(struct child *c, const char *exp, size_t len)
-{
-	struct pollfd	 pfd;
-	char		*got;
-	size_t		 have = 0;
-	ssize_t		 n;
-
-	got = calloc(1, len + 1);
-	ATF_REQUIRE(got != NULL);
-	while (have < len) {
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		ATF_REQUIRE_MSG(poll(&pfd, 1, 10000) == 1,
-		    "timeout; have \"%s\", want \"%s\"", got, exp);
-		n = read(c->fd, got + have, len - have);
-		ATF_REQUIRE(n >= 0);
-		ATF_REQUIRE_MSG(n > 0, "EOF; have \"%s\", want \"%s\"", got,
-		    exp);
-		have += n;
-	}
-	ATF_CHECK_MSG(memcmp(got, exp, len) == 0, "have \"%s\", want \"%s\"",
-	    got, exp);
-	free(got);
-}
-
-static void
-expect(struct child *c, const char *exp)
-{
-	expect_n(c, exp, strlen(exp));
-}
-
-static void
-expect_eof(struct child *c)
-{
-	struct pollfd	pfd;
-	char		buf[256];
-	ssize_t		n;
-
-	pfd.fd = c->fd;
-	pfd.events = POLLIN;
-	ATF_REQUIRE(poll(&pfd, 1, 10000) == 1);
-	n = read(c->fd, buf, sizeof(buf) - 1);
-	if (n > 0)
-		buf[n] = '\0';
-	ATF_CHECK_MSG(n == 0, "more output: \"%s\"", n > 0 ? buf : "");
-}
-
-static int
-finish(struct child *c)
-{
-	int	status;
-
-	close(c->fd);
-	ATF_REQUIRE(waitpid(c->pid, &status, 0) == c->pid);
-	ATF_REQUIRE(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
-
-static void
-login(struct child *c, const struct session_init *init)
-{
-	start(c, init, NULL);
-	expect(c, "+OK Logged in.\r\n");
+	snprintf(exp, sizeof(exp), "+OK Capability list follows\r\nTOP\r\n"
+	    "UIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n%s"
+	    "IMPLEMENTATION postern\r\n.\r\n", policy);
+	say(c, "CAPA\r\n");
+	expect(c, exp);
 }
 
 static void
@@ -231,19 +59,15 @@ quit(struct child *c)
 {
 	say(c, "QUIT\r\n");
 	expect(c, "+OK Logging out.\r\n");
-	expect_eof(c);
-	ATF_CHECK_EQ(finish(c), 0);
+	expect_exit(c, 0);
 }
 
 ATF_TC_WITHOUT_HEAD(stat_list);
 ATF_TC_BODY(stat_list, tc)
 {
-	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
+	session_begin(&c, &pop3);
 	say(&c, "STAT\r\n");
 	expect(&c, "+OK 3 137\r\n");
 	say(&c, "LIST\r\n");
@@ -275,18 +99,14 @@ ATF_TC_BODY(stat_list, tc)
 ATF_TC_WITHOUT_HEAD(capa_and_errors);
 ATF_TC_BODY(capa_and_errors, tc)
 {
-	struct session_init	init;
 	struct child		c;
 	char			line[400];
 	static const char	*again[] = { "USER bob", "PASS secret",
 				    "APOP bob 0123", "AUTH PLAIN", "STLS" };
 	size_t			i;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
-	say(&c, "CAPA\r\n");
-	expect(&c, capa_never);
+	session_begin(&c, &pop3);
+	capa(&c, "EXPIRE NEVER\r\n");
 	for (i = 0; i < sizeof(again) / sizeof(again[0]); i++) {
 		snprintf(line, sizeof(line), "%s\r\n", again[i]);
 		say(&c, line);
@@ -328,27 +148,21 @@ ATF_TC_BODY(capa_policy, tc)
 	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
+	session_fixture(&pop3);
+	session_defaults(&init, &pop3);
 	init.pop3_expire = 30;
 	init.pop3_login_delay = 60;
-	login(&c, &init);
-	say(&c, "CAPA\r\n");
-	expect(&c, "+OK Capability list follows\r\nTOP\r\nUIDL\r\n"
-	    "RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nEXPIRE 30\r\n"
-	    "LOGIN-DELAY 60\r\nIMPLEMENTATION postern\r\n.\r\n");
+	session_login(&c, &init, &pop3);
+	capa(&c, "EXPIRE 30\r\nLOGIN-DELAY 60\r\n");
 	quit(&c);
 }
 
 ATF_TC_WITHOUT_HEAD(retr_exact);
 ATF_TC_BODY(retr_exact, tc)
 {
-	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
+	session_begin(&c, &pop3);
 	say(&c, "RETR 1\r\n");
 	expect(&c, "+OK 60 octets\r\n" M1W ".\r\n");
 	say(&c, "RETR 2\r\n");
@@ -383,8 +197,8 @@ ATF_TC_BODY(retr_big, tc)
 		exp[e++] = msg[i];
 	}
 	put("new/1.big.host", msg);
-	init_default(&init);
-	login(&c, &init);
+	session_defaults(&init, &pop3);
+	session_login(&c, &init, &pop3);
 	snprintf(hdr, sizeof(hdr), "+OK %zu octets\r\n",
 	    n + n / 77);
 	say(&c, "RETR 1\r\n");
@@ -399,12 +213,9 @@ ATF_TC_BODY(retr_big, tc)
 ATF_TC_WITHOUT_HEAD(top);
 ATF_TC_BODY(top, tc)
 {
-	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
+	session_begin(&c, &pop3);
 	say(&c, "TOP 1 0\r\n");
 	expect(&c, "+OK Top of message follows\r\nFrom: a@example.org\r\n"
 	    "Subject: one\r\n\r\n.\r\n");
@@ -451,9 +262,9 @@ ATF_TC_BODY(uidl_stable, tc)
 	struct child		c;
 	uint32_t		uv;
 
-	uv = fixture();
-	init_default(&init);
-	login(&c, &init);
+	uv = session_fixture(&pop3);
+	session_defaults(&init, &pop3);
+	session_login(&c, &init, &pop3);
 	uidl_expect(&c, uv);
 	say(&c, "UIDL 4\r\n");
 	expect(&c, "-ERR No such message\r\n");
@@ -461,7 +272,7 @@ ATF_TC_BODY(uidl_stable, tc)
 
 	/* A second session, after the files were renamed by others. */
 	ATF_REQUIRE(rename("md/" N1, "md/cur/1000000001.a.host:2,F") == 0);
-	login(&c, &init);
+	session_login(&c, &init, &pop3);
 	uidl_expect(&c, uv);
 	quit(&c);
 }
@@ -469,12 +280,9 @@ ATF_TC_BODY(uidl_stable, tc)
 ATF_TC_WITHOUT_HEAD(dele_quit);
 ATF_TC_BODY(dele_quit, tc)
 {
-	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
+	session_begin(&c, &pop3);
 	say(&c, "DELE 1\r\n");
 	expect(&c, "+OK Message 1 deleted\r\n");
 	say(&c, "DELE 1\r\n");
@@ -503,12 +311,9 @@ ATF_TC_BODY(dele_quit, tc)
 ATF_TC_WITHOUT_HEAD(dele_eof);
 ATF_TC_BODY(dele_eof, tc)
 {
-	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
+	session_begin(&c, &pop3);
 	say(&c, "DELE 1\r\n");
 	expect(&c, "+OK Message 1 deleted\r\n");
 	say(&c, "RETR 3\r\n");
@@ -521,12 +326,9 @@ ATF_TC_BODY(dele_eof, tc)
 ATF_TC_WITHOUT_HEAD(rset);
 ATF_TC_BODY(rset, tc)
 {
-	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
+	session_begin(&c, &pop3);
 	say(&c, "DELE 1\r\nDELE 2\r\n");
 	expect(&c, "+OK Message 1 deleted\r\n+OK Message 2 deleted\r\n");
 	say(&c, "STAT\r\n");
@@ -544,14 +346,11 @@ ATF_TC_BODY(rset, tc)
 ATF_TC_WITHOUT_HEAD(pipelining);
 ATF_TC_BODY(pipelining, tc)
 {
-	struct session_init	init;
 	struct child		c;
 	char			exp[1024];
 	uint32_t		uv;
 
-	uv = fixture();
-	init_default(&init);
-	login(&c, &init);
+	uv = session_begin(&c, &pop3);
 	say(&c, "STAT\r\nLIST 3\r\nUIDL 1\r\nRETR 3\r\nBOGUS\r\nDELE 2\r\n"
 	    "NOOP\r\nQUIT\r\n");
 	snprintf(exp, sizeof(exp), "+OK 3 137\r\n+OK 3 24\r\n+OK 1 %08x%08x"
@@ -559,8 +358,7 @@ ATF_TC_BODY(pipelining, tc)
 	    "-ERR Unknown command\r\n+OK Message 2 deleted\r\n+OK\r\n"
 	    "+OK Logging out.\r\n", 1, uv);
 	expect(&c, exp);
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 0);
+	expect_exit(&c, 0);
 	ATF_CHECK(!exists(N2));
 	ATF_CHECK(exists("cur/1000000003.c.host:2,S"));
 }
@@ -572,9 +370,9 @@ ATF_TC_BODY(pending_input, tc)
 	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	start(&c, &init, "STAT\r\nLIS");
+	session_fixture(&pop3);
+	session_defaults(&init, &pop3);
+	child_session(&c, &init, &pop3, "STAT\r\nLIS");
 	expect(&c, "+OK Logged in.\r\n+OK 3 137\r\n");
 	say(&c, "T 1\r\n");
 	expect(&c, "+OK 1 60\r\n");
@@ -587,31 +385,27 @@ ATF_TC_BODY(in_use, tc)
 	struct session_init	init;
 	struct child		a, b;
 
-	fixture();
-	init_default(&init);
-	login(&a, &init);
-	start(&b, &init, NULL);
+	session_fixture(&pop3);
+	session_defaults(&init, &pop3);
+	session_login(&a, &init, &pop3);
+	child_session(&b, &init, &pop3, NULL);
 	expect(&b, "-ERR [IN-USE] Mailbox is locked by another POP3 "
 	    "session\r\n");
-	expect_eof(&b);
-	ATF_CHECK_EQ(finish(&b), 0);
+	expect_exit(&b, 0);
 	say(&a, "STAT\r\n");
 	expect(&a, "+OK 3 137\r\n");
 	quit(&a);
 	/* Free again once the first session is gone. */
-	login(&b, &init);
+	session_login(&b, &init, &pop3);
 	quit(&b);
 }
 
 ATF_TC_WITHOUT_HEAD(seen_after_retr);
 ATF_TC_BODY(seen_after_retr, tc)
 {
-	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
+	session_begin(&c, &pop3);
 	say(&c, "RETR 1\r\n");
 	expect(&c, "+OK 60 octets\r\n" M1W ".\r\n");
 	ATF_CHECK(exists(N1));
@@ -628,14 +422,11 @@ ATF_TC_BODY(expire_zero, tc)
 	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
+	session_fixture(&pop3);
+	session_defaults(&init, &pop3);
 	init.pop3_expire = 0;
-	login(&c, &init);
-	say(&c, "CAPA\r\n");
-	expect(&c, "+OK Capability list follows\r\nTOP\r\nUIDL\r\n"
-	    "RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nEXPIRE 0\r\n"
-	    "IMPLEMENTATION postern\r\n.\r\n");
+	session_login(&c, &init, &pop3);
+	capa(&c, "EXPIRE 0\r\n");
 	say(&c, "RETR 1\r\n");
 	expect(&c, "+OK 60 octets\r\n" M1W ".\r\n");
 	say(&c, "TOP 3 0\r\n");
@@ -662,9 +453,9 @@ ATF_TC_BODY(expire_days, tc)
 	old[0].tv_usec = old[1].tv_usec = 0;
 	ATF_REQUIRE(utimes("md/cur/1.oldseen.host:2,S", old) == 0);
 	ATF_REQUIRE(utimes("md/cur/2.oldunseen.host:2,", old) == 0);
-	init_default(&init);
+	session_defaults(&init, &pop3);
 	init.pop3_expire = 5;
-	login(&c, &init);
+	session_login(&c, &init, &pop3);
 	say(&c, "STAT\r\n");
 	expect(&c, "+OK 3 9\r\n");
 	quit(&c);
@@ -679,19 +470,18 @@ ATF_TC_BODY(login_delay, tc)
 	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
+	session_fixture(&pop3);
+	session_defaults(&init, &pop3);
 	init.pop3_login_delay = 100;
-	login(&c, &init);
+	session_login(&c, &init, &pop3);
 	quit(&c);
-	start(&c, &init, NULL);
+	child_session(&c, &init, &pop3, NULL);
 	expect(&c, "-ERR [LOGIN-DELAY] Minimum time between logins is 100 "
 	    "seconds\r\n");
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 0);
+	expect_exit(&c, 0);
 	/* Without the setting, no delay. */
 	init.pop3_login_delay = -1;
-	login(&c, &init);
+	session_login(&c, &init, &pop3);
 	quit(&c);
 }
 
@@ -701,35 +491,30 @@ ATF_TC_BODY(idle_timeout, tc)
 	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
+	session_fixture(&pop3);
+	session_defaults(&init, &pop3);
 	init.idle_timeout = 1;
-	login(&c, &init);
+	session_login(&c, &init, &pop3);
 	say(&c, "DELE 1\r\n");
 	expect(&c, "+OK Message 1 deleted\r\n");
 	expect(&c, "-ERR Disconnected for inactivity.\r\n");
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 0);
+	expect_exit(&c, 0);
 	ATF_CHECK(exists(N1));
 }
 
 ATF_TC_WITHOUT_HEAD(terminate);
 ATF_TC_BODY(terminate, tc)
 {
-	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
+	session_begin(&c, &pop3);
 	say(&c, "DELE 1\r\n");
 	expect(&c, "+OK Message 1 deleted\r\n");
 	/* Let the child reach its wait for the next command. */
 	usleep(200000);
 	ATF_REQUIRE(kill(c.pid, SIGTERM) == 0);
 	expect(&c, "-ERR [SYS/TEMP] Server shutting down.\r\n");
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 0);
+	expect_exit(&c, 0);
 	ATF_CHECK(exists(N1));
 }
 
@@ -737,12 +522,9 @@ ATF_TC_BODY(terminate, tc)
 ATF_TC_WITHOUT_HEAD(vanished);
 ATF_TC_BODY(vanished, tc)
 {
-	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
+	session_begin(&c, &pop3);
 	ATF_REQUIRE(unlink("md/" N1) == 0);
 	ATF_REQUIRE(rename("md/" N3, "md/cur/1000000003.c.host:2,T") == 0);
 	say(&c, "RETR 1\r\n");
@@ -759,20 +541,16 @@ ATF_TC_BODY(vanished, tc)
 ATF_TC_WITHOUT_HEAD(remove_fails);
 ATF_TC_BODY(remove_fails, tc)
 {
-	struct session_init	init;
 	struct child		c;
 
-	fixture();
-	init_default(&init);
-	login(&c, &init);
+	session_begin(&c, &pop3);
 	/* A directory where the file was cannot be unlinked. */
 	ATF_REQUIRE(unlink("md/" N1) == 0);
 	ATF_REQUIRE(mkdir("md/" N1, 0700) == 0);
 	say(&c, "DELE 1\r\nDELE 3\r\nQUIT\r\n");
 	expect(&c, "+OK Message 1 deleted\r\n+OK Message 3 deleted\r\n"
 	    "-ERR [SYS/PERM] Some deleted messages were not removed\r\n");
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 0);
+	expect_exit(&c, 0);
 	ATF_CHECK(exists(N1));
 	ATF_CHECK(exists(N2));
 	ATF_CHECK(!exists(N3));
@@ -785,8 +563,8 @@ ATF_TC_BODY(empty_maildrop, tc)
 	struct child		c;
 
 	ATF_REQUIRE(store_create("md") == 0);
-	init_default(&init);
-	login(&c, &init);
+	session_defaults(&init, &pop3);
+	session_login(&c, &init, &pop3);
 	say(&c, "STAT\r\nLIST\r\nUIDL\r\nRETR 1\r\n");
 	expect(&c, "+OK 0 0\r\n+OK 0 messages (0 octets)\r\n.\r\n"
 	    "+OK Unique-ID list follows\r\n.\r\n-ERR No such message\r\n");
@@ -800,11 +578,10 @@ ATF_TC_BODY(no_maildir, tc)
 	struct session_init	init;
 	struct child		c;
 
-	init_default(&init);
-	start(&c, &init, NULL);
+	session_defaults(&init, &pop3);
+	child_session(&c, &init, &pop3, NULL);
 	expect(&c, "-ERR [SYS/TEMP] Unable to open the mailbox\r\n");
-	expect_eof(&c);
-	ATF_CHECK_EQ(finish(&c), 1);
+	expect_exit(&c, 1);
 }
 
 ATF_TP_ADD_TCS(tp)
