@@ -305,8 +305,8 @@ SIZE		?= default
 SCALE		?= 0
 RUNS		?= 3
 BENCH_SRCS	= regress/bench/pbench.c regress/bench/net.c \
-		  regress/bench/imap.c regress/bench/pop3.c \
-		  regress/bench/stats.c regress/bench/pss.c
+		  regress/bench/client.c regress/bench/imap.c \
+		  regress/bench/pop3.c regress/bench/stats.c regress/bench/pss.c
 
 $(B)/bench/pbench: $(BENCH_SRCS) regress/bench/pbench.h
 	@mkdir -p $(@D)

@@ -41,11 +41,10 @@ enum ev {
 };
 
 struct iclient {
-	struct conn	 c;
+	struct client	 base;		/* connection, start, retry */
 	int		 id;
 	enum step	 step;
 	unsigned	 tag;
-	uint64_t	 t_conn;	/* connection started */
 	uint64_t	 t_cmd;		/* command sent */
 	uint64_t	 t0;		/* measured interval started */
 	uint64_t	 rx0;
@@ -55,7 +54,6 @@ struct iclient {
 	uint64_t	 rng;
 	int		 op;		/* mixed: the operation in flight */
 	int		 expunge_next;
-	int		 retry;		/* could not connect: try again */
 	int		 attempts;	/* mixed: failed logins so far */
 };
 
@@ -66,7 +64,7 @@ struct iscen {
 	void		(*start)(void);
 	void		(*event)(struct iclient *, enum ev, const char *,
 			    size_t);
-	void		(*down)(struct iclient *, const char *);
+	void		(*down)(struct iclient *);	/* lost, noted */
 	void		(*tick)(void *);
 	int		(*done)(void *);
 	int		(*finish)(void);
@@ -87,29 +85,29 @@ static const char *const opnames[OP_MAX] = {
 	"expunge",
 };
 
-static void	 i_up(struct conn *);
 static void	 i_input(struct conn *);
 static void	 i_down(struct conn *, const char *);
 static int	 imap_line(struct conn *, size_t *);
 static void	 untagged(struct iclient *, const char *, size_t);
 static void	 cmd(struct iclient *, const char *, ...)
 		    __attribute__((__format__(__printf__, 2, 3)));
+static void	 step_cmd(struct iclient *, enum step, const char *);
 static void	 login(struct iclient *, int);
-static void	 note_error(const char *, const char *, size_t);
+static int	 opening(struct iclient *);
+static const char *failed_step(const struct iclient *, const char *);
+static void	 i_close(struct iclient *);
 static int	 i_connect(struct iclient *);
 static void	 alloc_clients(int);
 static int	 parse_num(const char *, size_t, size_t *, long *);
 
 static void	 storm_start(void);
 static void	 storm_event(struct iclient *, enum ev, const char *, size_t);
-static void	 storm_down(struct iclient *, const char *);
+static void	 storm_down(struct iclient *);
 static void	 storm_tick(void *);
-static int	 storm_done(void *);
-static int	 storm_finish(void);
 
 static void	 one_start(void);
 static void	 one_event(struct iclient *, enum ev, const char *, size_t);
-static void	 one_down(struct iclient *, const char *);
+static void	 one_down(struct iclient *);
 static int	 one_done(void *);
 static int	 fetch_finish(void);
 static int	 search_finish(void);
@@ -119,7 +117,7 @@ static void	 make_append_msg(void);
 static void	 mix_start(void);
 static void	 mix_event(struct iclient *, enum ev, const char *, size_t);
 static void	 mix_next(struct iclient *);
-static void	 mix_down(struct iclient *, const char *);
+static void	 mix_down(struct iclient *);
 static void	 mix_tick(void *);
 static int	 mix_done(void *);
 static int	 mix_finish(void);
@@ -127,16 +125,17 @@ static int	 mix_finish(void);
 static void	 idle_start(void);
 static void	 idle_ready(struct iclient *);
 static void	 idle_event(struct iclient *, enum ev, const char *, size_t);
-static void	 idle_down(struct iclient *, const char *);
+static void	 idle_down(struct iclient *);
 static void	 idle_tick(void *);
 static int	 idle_done(void *);
 static int	 idle_finish(void);
 
-static const struct handler ihandler = { i_up, i_input, i_down };
+/* The server speaks first: nothing to do when the connection is up. */
+static const struct handler ihandler = { NULL, i_input, i_down };
 
 static const struct iscen scens[] = {
 	{ "imap-login", 1, storm_start, storm_event, storm_down, storm_tick,
-	    storm_done, storm_finish },
+	    storm_over, storm_result },
 	{ "imap-fetch", 1, one_start, one_event, one_down, NULL, one_done,
 	    fetch_finish },
 	{ "imap-search", 1, one_start, one_event, one_down, NULL, one_done,
@@ -155,8 +154,7 @@ static int		 ncls;
 static unsigned		 user_seq;
 static struct lat	 lat;
 static uint64_t		 t_begin, t_end;
-static long		 n_ok, n_late, n_err;
-static char		 first_err[256];
+static long		 n_ok;
 static int		 finished;	/* single-client scenarios */
 static uint64_t		 t_sel, t_work;	/* SELECT and the command done */
 static int		 phase;		/* mixed and idle */
@@ -198,60 +196,35 @@ alloc_clients(int n)
 	ncls = n;
 	for (i = 0; i < n; i++) {
 		cls[i].id = i;
-		cls[i].c.fd = -1;
+		cls[i].base.c.fd = -1;
 		cls[i].rng = 0x5eed0000ULL + (uint64_t)i;
 		cls[i].step = S_OFF;
 	}
 }
 
-static void
-note_error(const char *what, const char *line, size_t len)
-{
-	size_t	i, n;
-
-	n_err++;
-	if (first_err[0] != '\0')
-		return;
-	n = snprintf(first_err, sizeof(first_err), "%s", what);
-	if (n >= sizeof(first_err))
-		return;
-	/* the server's words, printable and without the line end */
-	for (i = 0; i < len && n + 1 < sizeof(first_err); i++) {
-		if (line[i] == '\r' || line[i] == '\n')
-			break;
-		first_err[n++] = line[i] >= 0x20 && line[i] < 0x7f &&
-		    line[i] != '"' ? line[i] : '?';
-	}
-	first_err[n] = '\0';
-}
-
 static int
 i_connect(struct iclient *cl)
 {
-	cl->step = S_GREETING;
-	cl->t_conn = now_ns();
-	cl->retry = 0;
-	if (conn_open(&cl->c, &ihandler, cl, opt.tls) == -1) {
-		note_error(net_errstr(), "", 0);
+	if (client_open(&cl->base, &ihandler, cl) == -1) {
 		cl->step = S_OFF;
-		cl->retry = 1;
 		return -1;
 	}
+	cl->step = S_GREETING;
 	return 0;
 }
 
 static void
-i_up(struct conn *c)
+i_close(struct iclient *cl)
 {
-	(void)c;	/* the server speaks first */
+	conn_close(&cl->base.c);
+	cl->step = S_OFF;
 }
 
 static void
 i_down(struct conn *c, const char *why)
 {
-	struct iclient	*cl = c->ctx;
-
-	sc->down(cl, why);
+	note_error(why, "", 0);
+	sc->down(c->ctx);
 }
 
 static void
@@ -268,25 +241,57 @@ cmd(struct iclient *cl, const char *fmt, ...)
 		errx(1, "command too long");
 	cl->tag++;
 	cl->t_cmd = now_ns();
-	conn_printf(&cl->c, "A%u %s\r\n", cl->tag, line);
+	conn_printf(&cl->base.c, "A%u %s\r\n", cl->tag, line);
 }
 
+/* Send a command without arguments; its answer finds cl at step. */
+static void
+step_cmd(struct iclient *cl, enum step step, const char *command)
+{
+	cl->step = step;
+	cmd(cl, "%s", command);
+}
+
+/* LOGIN as the client's own user (fixed) or the next in turn. */
 static void
 login(struct iclient *cl, int fixed)
 {
 	char	user[64];
-	int	n;
 
-	if (opt.user != NULL)
-		n = snprintf(user, sizeof(user), "%s", opt.user);
-	else
-		n = snprintf(user, sizeof(user), opt.userfmt,
-		    (int)((fixed ? (unsigned)cl->id : user_seq++) %
-		    (unsigned)opt.nusers));
-	if (n < 0 || (size_t)n >= sizeof(user))
-		errx(1, "user name too long");
+	user_name(user, sizeof(user), fixed ? (unsigned)cl->id : user_seq++);
 	cl->step = S_LOGIN;
 	cmd(cl, "LOGIN \"%s\" \"pw-%s\"", user, user);
+}
+
+/*
+ * The steps the scenarios that keep a session open all begin with:
+ * LOGIN as the client's own user after the greeting, SELECT after
+ * LOGIN.  Returns 0 when the step is the scenario's own to take.
+ */
+static int
+opening(struct iclient *cl)
+{
+	switch (cl->step) {
+	case S_GREETING:
+		login(cl, 1);
+		return 1;
+	case S_LOGIN:
+		step_cmd(cl, S_SELECT, "SELECT INBOX");
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* What a NO or BAD answered, for the error record. */
+static const char *
+failed_step(const struct iclient *cl, const char *other)
+{
+	if (cl->step == S_LOGIN)
+		return "LOGIN: ";
+	if (cl->step == S_SELECT)
+		return "SELECT: ";
+	return other;
 }
 
 /*
@@ -377,10 +382,11 @@ i_input(struct conn *c)
 {
 	struct iclient	*cl = c->ctx;
 	const char	*l;
-	size_t		 len, tl;
+	size_t		 len, tl, cn;
 	uint64_t	 gen = c->gen;
 	unsigned long	 tag;
-	char		*end;
+	char		*end, copy[200];
+	int		 ok;
 
 	while (c->state == C_OPEN && c->gen == gen && imap_line(c, &len)) {
 		l = c->in.p + c->in.off;
@@ -413,22 +419,14 @@ i_input(struct conn *c)
 			return;
 		}
 		tl = (size_t)(end + 1 - l);
+		ok = len - tl >= 2 && memcmp(l + tl, "OK", 2) == 0;
 		/*
-		 * The line stays in the buffer until the scenario has
-		 * seen it; it is consumed first so the scenario may write,
-		 * close or reopen.  Copy what an error message needs.
+		 * The line is consumed before the scenario sees it, so
+		 * that it may write, close or reopen: it gets a copy of
+		 * what an error message needs.
 		 */
-		{
-			char	 copy[200];
-			size_t	 cn = len - tl < sizeof(copy) ? len - tl :
-			    sizeof(copy);
-			int	 ok = len - tl >= 2 && memcmp(l + tl, "OK",
-			    2) == 0;
-
-			memcpy(copy, l + tl, cn);
-			conn_consume(c, len);
-			sc->event(cl, ok ? EV_OK : EV_NO, copy, cn);
-		}
+		cn = conn_take(c, tl, len, copy, sizeof(copy));
+		sc->event(cl, ok ? EV_OK : EV_NO, copy, cn);
 	}
 }
 
@@ -440,8 +438,7 @@ storm_start(void)
 	int	i;
 
 	alloc_clients(opt.clients);
-	t_begin = now_ns();
-	t_end = t_begin + (uint64_t)(opt.duration * NSEC);
+	storm_begin(now_ns());
 	for (i = 0; i < ncls; i++)
 		i_connect(&cls[i]);
 }
@@ -449,14 +446,10 @@ storm_start(void)
 static void
 storm_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
 {
-	uint64_t	now;
-
 	if (ev == EV_NO) {
-		note_error(cl->step == S_LOGIN ? "LOGIN: " : "LOGOUT: ", l,
-		    len);
-		conn_close(&cl->c);
-		cl->step = S_OFF;
-		cl->retry = 1;
+		note_error(failed_step(cl, "LOGOUT: "), l, len);
+		i_close(cl);
+		cl->base.retry = 1;
 		return;
 	}
 	switch (cl->step) {
@@ -464,20 +457,12 @@ storm_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
 		login(cl, 0);
 		break;
 	case S_LOGIN:
-		cl->step = S_LOGOUT;
-		cmd(cl, "LOGOUT");
+		step_cmd(cl, S_LOGOUT, "LOGOUT");
 		break;
 	case S_LOGOUT:
-		conn_close(&cl->c);
-		now = now_ns();
-		if (now <= t_end) {
-			n_ok++;
-			lat_add(&lat, now - cl->t_conn);
+		i_close(cl);
+		if (storm_count(&cl->base, now_ns()))
 			i_connect(cl);
-		} else {
-			n_late++;
-			cl->step = S_OFF;
-		}
 		break;
 	default:
 		break;
@@ -485,58 +470,24 @@ storm_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
 }
 
 static void
-storm_down(struct iclient *cl, const char *why)
+storm_down(struct iclient *cl)
 {
-	note_error(why, "", 0);
 	cl->step = S_OFF;
-	cl->retry = 1;
+	cl->base.retry = 1;
 }
 
 /* Clients that failed start over while the time lasts. */
 static void
 storm_tick(void *arg)
 {
-	uint64_t	now = now_ns();
-	int		i;
+	int	i;
 
 	(void)arg;
-	if (now >= t_end)
+	if (!storm_running())
 		return;
 	for (i = 0; i < ncls; i++)
-		if (cls[i].retry && cls[i].step == S_OFF)
+		if (cls[i].base.retry && cls[i].step == S_OFF)
 			i_connect(&cls[i]);
-}
-
-/* Logins in flight at the end may finish (not counted), for 10 s. */
-static int
-storm_done(void *arg)
-{
-	uint64_t	now = now_ns();
-	int		i;
-
-	(void)arg;
-	if (now < t_end)
-		return 0;
-	if (net_open_count() == 0)
-		return 1;
-	if (now > t_end + 10 * NSEC) {
-		for (i = 0; i < ncls; i++)
-			conn_close(&cls[i].c);
-		return 1;
-	}
-	return 0;
-}
-
-static int
-storm_finish(void)
-{
-	double	secs = opt.duration;
-
-	result("logins=%ld seconds=%.3f rate=%.1f p50_ms=%.2f p99_ms=%.2f "
-	    "errors=%ld late=%ld error=\"%s\"", n_ok, secs,
-	    (double)n_ok / secs, lat_ms(&lat, 0.50), lat_ms(&lat, 0.99),
-	    n_err, n_late, first_err);
-	return n_ok > 0 ? 0 : 1;
 }
 
 /* ---- one client: FETCH of a large mailbox, SEARCH TEXT, probe ------ */
@@ -553,23 +504,19 @@ static void
 one_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
 {
 	if (ev == EV_NO) {
-		note_error(cl->step == S_LOGIN ? "LOGIN: " :
-		    cl->step == S_SELECT ? "SELECT: " : "command: ", l, len);
-		conn_close(&cl->c);
-		cl->step = S_OFF;
+		note_error(failed_step(cl, "command: "), l, len);
+		i_close(cl);
 		finished = 1;
 		return;
 	}
-	switch (cl->step) {
-	case S_GREETING:
-		login(cl, 1);
-		break;
-	case S_LOGIN:
-		cl->step = S_SELECT;
+	if (cl->step == S_LOGIN) {
+		/* what is measured starts with the SELECT */
 		cl->t0 = now_ns();
-		cl->rx0 = cl->c.rx;
-		cmd(cl, "SELECT INBOX");
-		break;
+		cl->rx0 = cl->base.c.rx;
+	}
+	if (opening(cl))
+		return;
+	switch (cl->step) {
 	case S_SELECT:
 		cl->step = S_WORK;
 		t_sel = now_ns();
@@ -586,13 +533,11 @@ one_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
 		break;
 	case S_WORK:
 		t_work = now_ns();
-		cl->rx0 = cl->c.rx - cl->rx0;
-		cl->step = S_LOGOUT;
-		cmd(cl, "LOGOUT");
+		cl->rx0 = cl->base.c.rx - cl->rx0;
+		step_cmd(cl, S_LOGOUT, "LOGOUT");
 		break;
 	case S_LOGOUT:
-		conn_close(&cl->c);
-		cl->step = S_OFF;
+		i_close(cl);
 		n_ok = 1;
 		finished = 1;
 		break;
@@ -602,9 +547,8 @@ one_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
 }
 
 static void
-one_down(struct iclient *cl, const char *why)
+one_down(struct iclient *cl)
 {
-	note_error(why, "", 0);
 	cl->step = S_OFF;
 	finished = 1;
 }
@@ -622,10 +566,8 @@ fetch_finish(void)
 	struct iclient	*cl = &cls[0];
 	double		 secs, sel;
 
-	if (n_ok == 0) {
-		result("ok=0 error=\"%s\"", first_err);
-		return 1;
-	}
+	if (n_ok == 0)
+		return result_failed();
 	secs = (double)(t_work - cl->t0) / NSEC;
 	sel = (double)(t_sel - cl->t0) / NSEC;
 	result("ok=1 seconds=%.3f select_s=%.3f fetch_s=%.3f messages=%d "
@@ -640,10 +582,8 @@ search_finish(void)
 {
 	struct iclient	*cl = &cls[0];
 
-	if (n_ok == 0) {
-		result("ok=0 error=\"%s\"", first_err);
-		return 1;
-	}
+	if (n_ok == 0)
+		return result_failed();
 	result("ok=1 seconds=%.3f messages=%d hits=%d",
 	    (double)(t_work - cl->t0) / NSEC, cl->exists, cl->hits);
 	return 0;
@@ -652,12 +592,7 @@ search_finish(void)
 static int
 probe_finish(void)
 {
-	if (n_ok == 0) {
-		result("ok=0 error=\"%s\"", first_err);
-		return 1;
-	}
-	result("ok=1");
-	return 0;
+	return probe_result(n_ok);
 }
 
 /* ---- mixed workload: persistent sessions, random operations -------- */
@@ -710,8 +645,7 @@ mix_next(struct iclient *cl)
 	int		a, b;
 
 	if (phase != 1 || now_ns() >= t_end) {
-		cl->step = S_LOGOUT;
-		cmd(cl, "LOGOUT");
+		step_cmd(cl, S_LOGOUT, "LOGOUT");
 		return;
 	}
 	cl->step = S_WORK;
@@ -780,31 +714,25 @@ mix_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
 	if (ev == EV_CONT) {
 		if (cl->step == S_APPEND) {
 			cl->step = S_WORK;
-			conn_write(&cl->c, append_msg, append_len);
-			conn_write(&cl->c, "\r\n", 2);
+			conn_write(&cl->base.c, append_msg, append_len);
+			conn_write(&cl->base.c, "\r\n", 2);
 		}
 		return;
 	}
 	if (ev == EV_NO) {
-		note_error(cl->step == S_LOGIN ? "LOGIN: " :
-		    cl->step == S_SELECT ? "SELECT: " : "operation: ", l, len);
+		note_error(failed_step(cl, "operation: "), l, len);
 		if (cl->step == S_WORK || cl->step == S_APPEND) {
 			cl->expunge_next = 0;
 			mix_next(cl);
 			return;
 		}
-		conn_close(&cl->c);
-		mix_down(cl, NULL);
+		i_close(cl);
+		mix_down(cl);
 		return;
 	}
+	if (opening(cl))
+		return;
 	switch (cl->step) {
-	case S_GREETING:
-		login(cl, 1);
-		break;
-	case S_LOGIN:
-		cl->step = S_SELECT;
-		cmd(cl, "SELECT INBOX");
-		break;
 	case S_SELECT:
 		cl->step = S_WAIT;
 		if (phase == 1)
@@ -820,8 +748,7 @@ mix_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
 		mix_next(cl);
 		break;
 	case S_LOGOUT:
-		conn_close(&cl->c);
-		cl->step = S_OFF;
+		i_close(cl);
 		break;
 	default:
 		break;
@@ -834,13 +761,11 @@ mix_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
  * error all the same.
  */
 static void
-mix_down(struct iclient *cl, const char *why)
+mix_down(struct iclient *cl)
 {
-	if (why != NULL)
-		note_error(why, "", 0);
 	cl->step = S_OFF;
 	if (phase == 0 && ++cl->attempts < 3)
-		cl->retry = 1;
+		cl->base.retry = 1;
 }
 
 /*
@@ -856,10 +781,10 @@ mix_tick(void *arg)
 	if (phase != 0)
 		return;
 	for (i = 0; i < ncls; i++) {
-		if (cls[i].retry && cls[i].step == S_OFF) {
-			cls[i].retry = 0;
+		if (cls[i].base.retry && cls[i].step == S_OFF) {
+			cls[i].base.retry = 0;
 			if (i_connect(&cls[i]) == -1)
-				mix_down(&cls[i], NULL);
+				mix_down(&cls[i]);
 		}
 		if (cls[i].step == S_WAIT)
 			waiting++;
@@ -900,10 +825,10 @@ mix_finish(void)
 	    "p50_ms=%.2f p99_ms=%.2f active=%d errors=%ld", opt.scenario,
 	    opt.label != NULL ? opt.label : "-", n_ok, secs,
 	    (double)n_ok / secs, lat_ms(&lat, 0.50), lat_ms(&lat, 0.99),
-	    n_active, n_err);
+	    n_active, error_count());
 	for (i = 0; i < OP_MAX; i++)
 		printf(" %s=%ld", opnames[i], op_count[i]);
-	printf(" error=\"%s\"\n", first_err);
+	printf(" error=\"%s\"\n", first_error());
 	fflush(stdout);
 	return n_ok > 0 ? 0 : 1;
 }
@@ -923,7 +848,7 @@ idle_start(void)
 static void
 idle_ready(struct iclient *cl)
 {
-	cl->c.deadline = 0;	/* an idle session may stay silent */
+	cl->base.c.deadline = 0;	/* an idle session may stay silent */
 	n_ready++;
 	n_opening--;
 }
@@ -939,49 +864,38 @@ idle_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
 		return;
 	}
 	if (ev == EV_NO) {
-		note_error(cl->step == S_LOGIN ? "LOGIN: " :
-		    cl->step == S_SELECT ? "SELECT: " : "command: ", l, len);
+		note_error(failed_step(cl, "command: "), l, len);
 		if (cl->step == S_LOGIN || cl->step == S_SELECT ||
 		    cl->step == S_IDLE) {
 			n_failed++;
 			n_opening--;
 		} else if (cl->step == S_DONE || cl->step == S_NOOP)
 			n_checked++;
-		conn_close(&cl->c);
-		cl->step = S_OFF;
+		i_close(cl);
 		n_closed++;
 		return;
 	}
+	if (opening(cl))
+		return;
 	switch (cl->step) {
-	case S_GREETING:
-		login(cl, 1);
-		break;
-	case S_LOGIN:
-		cl->step = S_SELECT;
-		cmd(cl, "SELECT INBOX");
-		break;
 	case S_SELECT:
 		if (opt.use_idle) {
-			cl->step = S_IDLE;
-			cmd(cl, "IDLE");
+			step_cmd(cl, S_IDLE, "IDLE");
 		} else {
 			cl->step = S_WAIT;
 			idle_ready(cl);
 		}
 		break;
 	case S_DONE:
-		cl->step = S_NOOP;
-		cmd(cl, "NOOP");
+		step_cmd(cl, S_NOOP, "NOOP");
 		break;
 	case S_NOOP:
 		n_noop_ok++;
 		n_checked++;
-		cl->step = S_LOGOUT;
-		cmd(cl, "LOGOUT");
+		step_cmd(cl, S_LOGOUT, "LOGOUT");
 		break;
 	case S_LOGOUT:
-		conn_close(&cl->c);
-		cl->step = S_OFF;
+		i_close(cl);
 		n_closed++;
 		break;
 	default:
@@ -990,9 +904,8 @@ idle_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
 }
 
 static void
-idle_down(struct iclient *cl, const char *why)
+idle_down(struct iclient *cl)
 {
-	note_error(why, "", 0);
 	switch (cl->step) {
 	case S_GREETING:
 	case S_LOGIN:
@@ -1052,10 +965,9 @@ idle_tick(void *arg)
 			if (cl->step == S_IDLING) {
 				cl->step = S_DONE;
 				cl->t_cmd = now_ns();
-				conn_printf(&cl->c, "DONE\r\n");
+				conn_printf(&cl->base.c, "DONE\r\n");
 			} else if (cl->step == S_WAIT) {
-				cl->step = S_NOOP;
-				cmd(cl, "NOOP");
+				step_cmd(cl, S_NOOP, "NOOP");
 			} else if (cl->step != S_OFF)
 				n_checked++;
 		}
@@ -1088,6 +1000,6 @@ idle_finish(void)
 	    "procs_after=%d per_session_kb=%.1f noop_ok=%d error=\"%s\"",
 	    ncls, n_ready, n_failed, setup_s,
 	    (unsigned long long)pss_before, (unsigned long long)pss_after,
-	    procs_before, procs_after, per, n_noop_ok, first_err);
+	    procs_before, procs_after, per, n_noop_ok, first_error());
 	return n_ready == ncls && n_noop_ok == n_ready ? 0 : 1;
 }

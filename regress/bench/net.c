@@ -35,6 +35,7 @@ static void	buf_reserve(struct buf *, size_t);
 static void	set_events(struct conn *, uint32_t);
 static void	conn_event(struct conn *, uint32_t);
 static void	conn_handshake(struct conn *);
+static void	conn_up(struct conn *);
 static void	conn_flush(struct conn *);
 static void	conn_read(struct conn *);
 static void	check_timeouts(void);
@@ -278,6 +279,21 @@ conn_consume(struct conn *c, size_t n)
 	c->scan = 0;
 }
 
+/*
+ * Consume the first n bytes of input, keeping at most size of them,
+ * from skip on, in copy: what the driver still needs of a line once
+ * its handler may write, close or reopen c.  Returns the copy's length.
+ */
+size_t
+conn_take(struct conn *c, size_t skip, size_t n, char *copy, size_t size)
+{
+	size_t	cn = n - skip < size ? n - skip : size;
+
+	memcpy(copy, c->in.p + c->in.off + skip, cn);
+	conn_consume(c, n);
+	return cn;
+}
+
 void
 conn_close(struct conn *c)
 {
@@ -321,15 +337,31 @@ conn_fail(struct conn *c, const char *why)
 		c->h->down(c, msg);
 }
 
+/* Close every open connection, without a word to the drivers. */
+void
+net_close_all(void)
+{
+	while (open_list != NULL)
+		conn_close(open_list);
+}
+
+/* Connected, and TLS done if asked for: over to the driver. */
+static void
+conn_up(struct conn *c)
+{
+	c->state = C_OPEN;
+	set_events(c, EPOLLIN);
+	if (c->h->up != NULL)
+		c->h->up(c);
+}
+
 static void
 conn_handshake(struct conn *c)
 {
 	int	r, e;
 
 	if ((r = SSL_do_handshake(c->ssl)) == 1) {
-		c->state = C_OPEN;
-		set_events(c, EPOLLIN);
-		c->h->up(c);
+		conn_up(c);
 		return;
 	}
 	e = SSL_get_error(c->ssl, r);
@@ -471,9 +503,7 @@ conn_event(struct conn *c, uint32_t ev)
 			conn_handshake(c);
 			return;
 		}
-		c->state = C_OPEN;
-		set_events(c, EPOLLIN);
-		c->h->up(c);
+		conn_up(c);
 		return;
 	case C_HANDSHAKE:
 		conn_handshake(c);

@@ -3,8 +3,9 @@
  * bench.sh against postern and Dovecot alike: one process, many
  * concurrent client connections driven from one epoll loop, plain or
  * TLS (OpenSSL, non-blocking).  This header joins the event engine
- * (net.c), the protocol drivers (imap.c, pop3.c), latency statistics
- * (stats.c) and the memory probe (pss.c).
+ * (net.c), the protocol drivers (imap.c, pop3.c) and what they share
+ * (client.c), latency statistics (stats.c) and the memory probe
+ * (pss.c).
  */
 #ifndef PBENCH_H
 #define PBENCH_H
@@ -28,7 +29,7 @@ struct buf {
 
 struct conn;
 
-/* What a protocol driver does with a connection's events. */
+/* What a protocol driver does with a connection's events; up may be NULL. */
 struct handler {
 	void	(*up)(struct conn *);		/* connected, TLS done */
 	void	(*input)(struct conn *);	/* new bytes in c->in */
@@ -88,6 +89,13 @@ struct lat {
 	size_t		 cap;
 };
 
+/* What a driver's client of either protocol starts with. */
+struct client {
+	struct conn	 c;
+	uint64_t	 t_conn;	/* connection started */
+	int		 retry;		/* could not connect: try again */
+};
+
 extern struct opts	opt;
 
 /* net.c */
@@ -100,8 +108,10 @@ void		 conn_printf(struct conn *, const char *, ...)
 void		 conn_close(struct conn *);
 void		 conn_fail(struct conn *, const char *);
 void		 conn_consume(struct conn *, size_t);
+size_t		 conn_take(struct conn *, size_t, size_t, char *, size_t);
 void		 net_loop(int (*)(void *), void (*)(void *), void *);
 int		 net_open_count(void);
+void		 net_close_all(void);
 const char	*net_errstr(void);
 
 /* stats.c */
@@ -112,6 +122,20 @@ void		 result(const char *, ...)
 		    __attribute__((__format__(__printf__, 1, 2)));
 uint64_t	 rnd_next(uint64_t *);
 uint32_t	 rnd_below(uint64_t *, uint32_t);
+
+/* client.c */
+void		 note_error(const char *, const char *, size_t);
+long		 error_count(void);
+const char	*first_error(void);
+int		 client_open(struct client *, const struct handler *, void *);
+void		 user_name(char *, size_t, unsigned);
+void		 storm_begin(uint64_t);
+int		 storm_running(void);
+int		 storm_count(const struct client *, uint64_t);
+int		 storm_over(void *);
+int		 storm_result(void);
+int		 result_failed(void);
+int		 probe_result(long);
 
 /* pss.c */
 int		 pss_tree(pid_t, uint64_t *, int *);

@@ -9,7 +9,6 @@
 #include <sys/types.h>
 
 #include <err.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,28 +25,26 @@ enum pstep {
 };
 
 struct pclient {
-	struct conn	 c;
+	struct client	 base;		/* connection, start, retry */
 	enum pstep	 step;
-	uint64_t	 t_conn;
-	int		 retry;
 	long		 count;		/* messages in the maildrop */
 	long		 next;		/* next RETR */
 	char		 user[64];
 };
 
-static void	 p_up(struct conn *);
 static void	 p_input(struct conn *);
 static void	 p_down(struct conn *, const char *);
 static int	 p_connect(struct pclient *);
+static void	 p_off(struct pclient *);
 static void	 p_user(struct pclient *);
 static int	 status_line(struct conn *, size_t *);
 static int	 multi_end(struct conn *, size_t, size_t *);
-static void	 p_error(const char *, const char *, size_t);
 static void	 p_answer(struct pclient *, int, const char *, size_t);
 static int	 p_done(void *);
 static void	 p_tick(void *);
 
-static const struct handler phandler = { p_up, p_input, p_down };
+/* The server speaks first: nothing to do when the connection is up. */
+static const struct handler phandler = { NULL, p_input, p_down };
 
 static int		 mode;		/* which scenario */
 #define M_LOGIN		0
@@ -56,11 +53,9 @@ static int		 mode;		/* which scenario */
 static struct pclient	*pcs;
 static int		 npcs;
 static unsigned		 user_seq;
-static struct lat	 lat;
-static uint64_t		 t_begin, t_end, t_done, rx_total;
-static long		 n_ok, n_late, n_err;
+static uint64_t		 t_begin, t_done, rx_total;
+static long		 n_ok;
 static int		 finished;
-static char		 first_err[256];
 
 int
 pop3_scenario(const char *name)
@@ -79,9 +74,9 @@ pop3_scenario(const char *name)
 	if ((pcs = calloc((size_t)npcs, sizeof(*pcs))) == NULL)
 		err(1, "calloc");
 	t_begin = now_ns();
-	t_end = t_begin + (uint64_t)(opt.duration * NSEC);
+	storm_begin(t_begin);
 	for (i = 0; i < npcs; i++) {
-		pcs[i].c.fd = -1;
+		pcs[i].base.c.fd = -1;
 		pcs[i].step = P_OFF;
 		if (p_connect(&pcs[i]) == -1 && mode != M_LOGIN)
 			finished = 1;
@@ -90,17 +85,10 @@ pop3_scenario(const char *name)
 
 	switch (mode) {
 	case M_LOGIN:
-		result("logins=%ld seconds=%.3f rate=%.1f p50_ms=%.2f "
-		    "p99_ms=%.2f errors=%ld late=%ld error=\"%s\"", n_ok,
-		    opt.duration, (double)n_ok / opt.duration,
-		    lat_ms(&lat, 0.50), lat_ms(&lat, 0.99), n_err, n_late,
-		    first_err);
-		return n_ok > 0 ? 0 : 1;
+		return storm_result();
 	case M_RETR:
-		if (n_ok == 0) {
-			result("ok=0 error=\"%s\"", first_err);
-			return 1;
-		}
+		if (n_ok == 0)
+			return result_failed();
 		{
 			double	secs = (double)(t_done - t_begin) / NSEC;
 
@@ -111,83 +99,48 @@ pop3_scenario(const char *name)
 		}
 		return 0;
 	default:
-		if (n_ok == 0) {
-			result("ok=0 error=\"%s\"", first_err);
-			return 1;
-		}
-		result("ok=1");
-		return 0;
+		return probe_result(n_ok);
 	}
-}
-
-static void
-p_error(const char *what, const char *line, size_t len)
-{
-	size_t	i, n;
-
-	n_err++;
-	if (first_err[0] != '\0')
-		return;
-	n = snprintf(first_err, sizeof(first_err), "%s", what);
-	if (n >= sizeof(first_err))
-		return;
-	for (i = 0; i < len && n + 1 < sizeof(first_err); i++) {
-		if (line[i] == '\r' || line[i] == '\n')
-			break;
-		first_err[n++] = line[i] >= 0x20 && line[i] < 0x7f &&
-		    line[i] != '"' ? line[i] : '?';
-	}
-	first_err[n] = '\0';
 }
 
 static int
 p_connect(struct pclient *pc)
 {
-	pc->step = P_GREETING;
-	pc->t_conn = now_ns();
-	pc->retry = 0;
-	if (conn_open(&pc->c, &phandler, pc, opt.tls) == -1) {
-		p_error(net_errstr(), "", 0);
+	if (client_open(&pc->base, &phandler, pc) == -1) {
 		pc->step = P_OFF;
-		pc->retry = 1;
 		return -1;
 	}
+	pc->step = P_GREETING;
 	return 0;
 }
 
+/*
+ * The session ended before its QUIT: a storm client goes again, a
+ * one-client scenario is over.
+ */
 static void
-p_up(struct conn *c)
+p_off(struct pclient *pc)
 {
-	(void)c;
+	pc->step = P_OFF;
+	pc->base.retry = 1;
+	if (mode != M_LOGIN)
+		finished = 1;
 }
 
 static void
 p_down(struct conn *c, const char *why)
 {
-	struct pclient	*pc = c->ctx;
-
-	p_error(why, "", 0);
-	pc->step = P_OFF;
-	pc->retry = 1;
-	if (mode != M_LOGIN)
-		finished = 1;
+	note_error(why, "", 0);
+	p_off(c->ctx);
 }
 
 /* Choose the next user and send USER; PASS follows its +OK. */
 static void
 p_user(struct pclient *pc)
 {
-	int	n;
-
-	if (opt.user != NULL)
-		n = snprintf(pc->user, sizeof(pc->user), "%s", opt.user);
-	else
-		n = snprintf(pc->user, sizeof(pc->user), opt.userfmt,
-		    (int)(user_seq++ % (unsigned)opt.nusers));
-	if (n < 0 || (size_t)n >= sizeof(pc->user))
-		errx(1, "user name too long");
+	user_name(pc->user, sizeof(pc->user), user_seq++);
 	pc->step = P_USER;
-	conn_printf(&pc->c, "USER %s\r\n", pc->user);
+	conn_printf(&pc->base.c, "USER %s\r\n", pc->user);
 }
 
 /* The first line of the input; *len with its CRLF. */
@@ -233,7 +186,8 @@ p_input(struct conn *c)
 {
 	struct pclient	*pc = c->ctx;
 	const char	*l;
-	size_t		 sl, total;
+	char		 copy[200];
+	size_t		 sl, total, cn;
 	uint64_t	 gen = c->gen;
 	int		 ok;
 
@@ -247,33 +201,24 @@ p_input(struct conn *c)
 			p_answer(pc, 1, "", 0);
 			continue;
 		}
-		{
-			char	copy[200];
-			size_t	cn = sl < sizeof(copy) ? sl : sizeof(copy);
-
-			memcpy(copy, l, cn);
-			conn_consume(c, sl);
-			p_answer(pc, ok, copy, cn);
-		}
+		cn = conn_take(c, 0, sl, copy, sizeof(copy));
+		p_answer(pc, ok, copy, cn);
 	}
 }
 
 static void
 p_answer(struct pclient *pc, int ok, const char *l, size_t len)
 {
-	struct conn	*c = &pc->c;
+	struct conn	*c = &pc->base.c;
 	uint64_t	 now;
 	char		*end;
 
 	if (!ok) {
-		p_error(pc->step == P_GREETING ? "greeting: " :
+		note_error(pc->step == P_GREETING ? "greeting: " :
 		    pc->step == P_USER ? "USER: " : pc->step == P_PASS ?
 		    "PASS: " : "command: ", l, len);
 		conn_close(c);
-		pc->step = P_OFF;
-		pc->retry = 1;
-		if (mode != M_LOGIN)
-			finished = 1;
+		p_off(pc);
 		return;
 	}
 	switch (pc->step) {
@@ -316,12 +261,8 @@ p_answer(struct pclient *pc, int ok, const char *l, size_t len)
 			t_done = now;
 			n_ok = 1;
 			finished = 1;
-		} else if (now <= t_end) {
-			n_ok++;
-			lat_add(&lat, now - pc->t_conn);
+		} else if (storm_count(&pc->base, now))
 			p_connect(pc);
-		} else
-			n_late++;
 		break;
 	default:
 		break;
@@ -334,31 +275,17 @@ p_tick(void *arg)
 	int	i;
 
 	(void)arg;
-	if (mode != M_LOGIN || now_ns() >= t_end)
+	if (mode != M_LOGIN || !storm_running())
 		return;
 	for (i = 0; i < npcs; i++)
-		if (pcs[i].retry && pcs[i].step == P_OFF)
+		if (pcs[i].base.retry && pcs[i].step == P_OFF)
 			p_connect(&pcs[i]);
 }
 
 static int
 p_done(void *arg)
 {
-	uint64_t	now;
-	int		i;
-
-	(void)arg;
 	if (mode != M_LOGIN)
 		return finished;
-	now = now_ns();
-	if (now < t_end)
-		return 0;
-	if (net_open_count() == 0)
-		return 1;
-	if (now > t_end + 10 * NSEC) {
-		for (i = 0; i < npcs; i++)
-			conn_close(&pcs[i].c);
-		return 1;
-	}
-	return 0;
+	return storm_over(arg);
 }
