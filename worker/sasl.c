@@ -157,3 +157,51 @@ worker_sasl(struct worker *w, const char *mech, int via_command,
 			fatal("auth continue");
 	}
 }
+
+/*
+ * A challenge as both protocols frame it, "+ " and the base64 of the
+ * bytes (RFC 9051 7.5, RFC 5034 4): the challenge of every sasl_ops.
+ */
+int
+worker_sasl_challenge(struct worker *w, const unsigned char *data,
+    size_t len)
+{
+	struct buf	b;
+	int		r;
+
+	buf_init(&b);
+	if (buf_addstr(&b, "+ ") == -1 || base64_encode(&b, data, len) == -1 ||
+	    buf_addstr(&b, "\r\n") == -1)
+		fatal("%s", __func__);
+	r = io_write(&w->io, b.data, b.len);
+	buf_free(&b);
+	if (r != IO_OK)
+		return r;
+	return io_flush(&w->io);
+}
+
+/*
+ * A login with a cleartext password (IMAP LOGIN, POP3 USER/PASS) is
+ * passed on as SASL PLAIN, NUL user NUL password, so postern-auth has
+ * one way to check passwords.  The password is wiped here.  Returns as
+ * worker_sasl().
+ */
+int
+worker_sasl_plain(struct worker *w, const char *user, char *pass,
+    const struct sasl_ops *ops, struct auth_fail *af)
+{
+	struct buf	plain;
+	size_t		ulen = strlen(user), plen = strlen(pass);
+	int		r;
+
+	buf_init(&plain);
+	if (buf_add(&plain, "", 1) == -1 || buf_add(&plain, user, ulen) ==
+	    -1 || buf_add(&plain, "", 1) == -1 ||
+	    buf_add(&plain, pass, plen) == -1)
+		fatal("%s", __func__);
+	explicit_bzero(pass, plen);
+	r = worker_sasl(w, "PLAIN", 1, plain.data, plain.len, 1, ops, af);
+	explicit_bzero(plain.data, plain.len);
+	buf_free(&plain);
+	return r;
+}

@@ -64,6 +64,7 @@ static void	 tls_end(struct worker *);
 static int	 tls_servername(SSL *, int *, void *);
 static ssize_t	 tls_rd(struct io *, void *, size_t);
 static ssize_t	 tls_wr(struct io *, const void *, size_t);
+static ssize_t	 tls_io_fail(struct io *, int, int);
 static void	 tls_log_error(const char *);
 
 static struct tls_cert	 tls_certs[P_MAXCERTS];
@@ -496,6 +497,34 @@ tls_servername(SSL *ssl, int *alert, void *arg)
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/*
+ * What an SSL_read() (reading) or SSL_write() that returned r <= 0
+ * means to io.c.  Only a read can meet the end of the stream, with
+ * close_notify or without; the same conditions on a write are errors.
+ */
+static ssize_t
+tls_io_fail(struct io *io, int r, int reading)
+{
+	switch (SSL_get_error(io->tls, r)) {
+	case SSL_ERROR_WANT_READ:
+		return IO_WANTREAD;
+	case SSL_ERROR_WANT_WRITE:
+		return IO_WANTWRITE;
+	case SSL_ERROR_ZERO_RETURN:
+		if (reading)
+			return 0;
+		break;
+	case SSL_ERROR_SYSCALL:
+		if (errno == EINTR)
+			return IO_INTR;
+		if (reading && r == 0)
+			return 0;	/* EOF without close_notify */
+		return IO_ERR;
+	}
+	tls_log_error(reading ? "TLS read" : "TLS write");
+	return IO_ERR;
+}
+
 static ssize_t
 tls_rd(struct io *io, void *p, size_t n)
 {
@@ -505,22 +534,7 @@ tls_rd(struct io *io, void *p, size_t n)
 	r = SSL_read(io->tls, p, n > INT32_MAX ? INT32_MAX : (int)n);
 	if (r > 0)
 		return r;
-	switch (SSL_get_error(io->tls, r)) {
-	case SSL_ERROR_WANT_READ:
-		return IO_WANTREAD;
-	case SSL_ERROR_WANT_WRITE:
-		return IO_WANTWRITE;
-	case SSL_ERROR_ZERO_RETURN:
-		return 0;
-	case SSL_ERROR_SYSCALL:
-		if (errno == EINTR)
-			return IO_INTR;
-		if (r == 0)
-			return 0;	/* EOF without close_notify */
-		return IO_ERR;
-	}
-	tls_log_error("TLS read");
-	return IO_ERR;
+	return tls_io_fail(io, r, 1);
 }
 
 static ssize_t
@@ -532,18 +546,7 @@ tls_wr(struct io *io, const void *p, size_t n)
 	r = SSL_write(io->tls, p, n > INT32_MAX ? INT32_MAX : (int)n);
 	if (r > 0)
 		return r;
-	switch (SSL_get_error(io->tls, r)) {
-	case SSL_ERROR_WANT_READ:
-		return IO_WANTREAD;
-	case SSL_ERROR_WANT_WRITE:
-		return IO_WANTWRITE;
-	case SSL_ERROR_SYSCALL:
-		if (errno == EINTR)
-			return IO_INTR;
-		return IO_ERR;
-	}
-	tls_log_error("TLS write");
-	return IO_ERR;
+	return tls_io_fail(io, r, 0);
 }
 
 /*

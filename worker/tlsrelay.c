@@ -40,6 +40,7 @@ struct relaybuf {
 static void	relay_end(SSL *, int, int);
 static size_t	relay_room(struct relaybuf *);
 static void	relay_compact(SSL *, struct relaybuf *, struct relaybuf *);
+static int	relay_tls_wait(SSL *, int, short *);
 
 static void
 relay_end(SSL *ssl, int sfd, int close_notify)
@@ -84,6 +85,27 @@ relay_compact(SSL *ssl, struct relaybuf *c2s, struct relaybuf *s2c)
 	(void)malloc_trim(0);
 }
 
+/*
+ * After an SSL_read() or SSL_write() that moved nothing: the client
+ * socket event OpenSSL waits for goes into *cev (either call can need
+ * either, TLS records flowing both ways); -1 when the TLS connection
+ * is over.
+ */
+static int
+relay_tls_wait(SSL *ssl, int r, short *cev)
+{
+	switch (SSL_get_error(ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		*cev |= POLLIN;
+		return 0;
+	case SSL_ERROR_WANT_WRITE:
+		*cev |= POLLOUT;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 void
 tls_relay(struct worker *w, int sfd)
 {
@@ -92,7 +114,7 @@ tls_relay(struct worker *w, int sfd)
 	SSL		*ssl = w->io.tls;
 	unsigned char	*mem;
 	ssize_t		 n;
-	int		 r, e, progress, ceof = 0, seof = 0, compacted = 0;
+	int		 r, progress, ceof = 0, seof = 0, compacted = 0;
 	short		 cev;
 
 	/* The session says goodbye through us: outlive it, not it us. */
@@ -130,15 +152,8 @@ tls_relay(struct worker *w, int sfd)
 			if (r > 0) {
 				c2s->len += r;
 				progress = 1;
-			} else {
-				e = SSL_get_error(ssl, r);
-				if (e == SSL_ERROR_WANT_READ)
-					cev |= POLLIN;
-				else if (e == SSL_ERROR_WANT_WRITE)
-					cev |= POLLOUT;
-				else
-					ceof = 1;
-			}
+			} else if (relay_tls_wait(ssl, r, &cev) == -1)
+				ceof = 1;
 		}
 		if (c2s->len > 0) {
 			n = send(sfd, c2s->data + c2s->off, c2s->len,
@@ -171,15 +186,8 @@ tls_relay(struct worker *w, int sfd)
 				s2c->off += r;
 				s2c->len -= r;
 				progress = 1;
-			} else {
-				e = SSL_get_error(ssl, r);
-				if (e == SSL_ERROR_WANT_READ)
-					cev |= POLLIN;
-				else if (e == SSL_ERROR_WANT_WRITE)
-					cev |= POLLOUT;
-				else
-					relay_end(ssl, sfd, 0);
-			}
+			} else if (relay_tls_wait(ssl, r, &cev) == -1)
+				relay_end(ssl, sfd, 0);
 		}
 		if (s2c->len == 0)
 			s2c->off = 0;

@@ -67,17 +67,20 @@ __attribute__((__noreturn__)) void worker_login(struct worker *);
 __attribute__((__noreturn__)) void worker_handoff(struct worker *,
 	    const char *);
 __attribute__((__noreturn__)) void worker_exit(struct worker *, int);
-int	worker_cleartext_ok(struct worker *, int);
-int	worker_mech_ok(struct worker *, const char *);
 
 /* login.c */
 void	worker_clock_start(struct worker *);
 int	worker_clock(struct worker *);
 uint32_t worker_clock_left(struct worker *);
+int	worker_cleartext_ok(struct worker *, int);
+int	worker_mech_ok(struct worker *, const char *);
 
 /* sasl.c */
 int	worker_sasl(struct worker *, const char *, int, const unsigned char *,
 	    size_t, int, const struct sasl_ops *, struct auth_fail *);
+int	worker_sasl_challenge(struct worker *, const unsigned char *, size_t);
+int	worker_sasl_plain(struct worker *, const char *, char *,
+	    const struct sasl_ops *, struct auth_fail *);
 
 /*
  * STARTTLS and STLS, as each program has them: starttls.c in

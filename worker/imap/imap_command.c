@@ -293,7 +293,7 @@ p_select(struct imap_rd *rd, struct imap_cmd *cmd)
 		} else
 			return rd_err(rd, "Unknown or repeated SELECT "
 			    "parameter");
-	} while (rd_peek(rd) == ' ' && rd_sp(rd) == 0);
+	} while (rd_more(rd));
 	return rd_close(rd);
 }
 
@@ -346,13 +346,12 @@ p_create(struct imap_rd *rd, struct imap_cmd *cmd)
 				cmd->u.create.use |= use_attrs[i].bit;
 			else if (cmd->u.create.use_unknown == NULL)
 				cmd->u.create.use_unknown = a;
-			if (rd_peek(rd) != ' ')
+			if (!rd_more(rd))
 				break;
-			rd_skip(rd, 1);
 		}
 		if (rd_close(rd) == -1)
 			return -1;
-	} while (rd_peek(rd) == ' ' && rd_sp(rd) == 0);
+	} while (rd_more(rd));
 	return rd_close(rd);
 }
 
@@ -385,26 +384,23 @@ p_rename(struct imap_rd *rd, struct imap_cmd *cmd)
 static int
 p_list_select(struct imap_rd *rd, struct imap_cmd *cmd)
 {
+	static const struct rd_option opts[] = {
+		{ "SUBSCRIBED", IMAP_LIST_SEL_SUBSCRIBED },
+		{ "REMOTE", IMAP_LIST_SEL_REMOTE },
+		{ "RECURSIVEMATCH", IMAP_LIST_SEL_RECURSIVEMATCH },
+		{ "SPECIAL-USE", IMAP_LIST_SEL_SPECIALUSE },
+	};
 	char	w[24];
 
 	if (rd_open(rd) == -1)
 		return -1;
 	while (rd_peek(rd) != ')') {
-		if (rd_word(rd, w, sizeof(w), NULL) == -1)
+		if (rd_word(rd, w, sizeof(w), NULL) == -1 ||
+		    rd_option(opts, sizeof(opts) / sizeof(opts[0]), w,
+		    &cmd->u.list.sel) == -1)
 			return rd_err(rd, "Unknown LIST selection option");
-		if (strcmp(w, "SUBSCRIBED") == 0)
-			cmd->u.list.sel |= IMAP_LIST_SEL_SUBSCRIBED;
-		else if (strcmp(w, "REMOTE") == 0)
-			cmd->u.list.sel |= IMAP_LIST_SEL_REMOTE;
-		else if (strcmp(w, "RECURSIVEMATCH") == 0)
-			cmd->u.list.sel |= IMAP_LIST_SEL_RECURSIVEMATCH;
-		else if (strcmp(w, "SPECIAL-USE") == 0)
-			cmd->u.list.sel |= IMAP_LIST_SEL_SPECIALUSE;
-		else
-			return rd_err(rd, "Unknown LIST selection option");
-		if (rd_peek(rd) != ' ')
+		if (!rd_more(rd))
 			break;
-		rd_skip(rd, 1);
 	}
 	if (rd_close(rd) == -1)
 		return -1;
@@ -424,6 +420,11 @@ p_list_select(struct imap_rd *rd, struct imap_cmd *cmd)
 static int
 p_list_return(struct imap_rd *rd, struct imap_cmd *cmd)
 {
+	static const struct rd_option opts[] = {
+		{ "SUBSCRIBED", IMAP_LIST_RET_SUBSCRIBED },
+		{ "CHILDREN", IMAP_LIST_RET_CHILDREN },
+		{ "SPECIAL-USE", IMAP_LIST_RET_SPECIALUSE },
+	};
 	char	w[24];
 
 	if (!rd_is(rd, "RETURN"))
@@ -433,23 +434,18 @@ p_list_return(struct imap_rd *rd, struct imap_cmd *cmd)
 	while (rd_peek(rd) != ')') {
 		if (rd_word(rd, w, sizeof(w), NULL) == -1)
 			return rd_err(rd, "Unknown LIST return option");
-		if (strcmp(w, "SUBSCRIBED") == 0)
-			cmd->u.list.ret |= IMAP_LIST_RET_SUBSCRIBED;
-		else if (strcmp(w, "CHILDREN") == 0)
-			cmd->u.list.ret |= IMAP_LIST_RET_CHILDREN;
-		else if (strcmp(w, "SPECIAL-USE") == 0)
-			cmd->u.list.ret |= IMAP_LIST_RET_SPECIALUSE;
-		else if (strcmp(w, "STATUS") == 0 &&
+		/* STATUS takes its items, and only once (RFC 5819). */
+		if (strcmp(w, "STATUS") == 0 &&
 		    !(cmd->u.list.ret & IMAP_LIST_RET_STATUS)) {
 			cmd->u.list.ret |= IMAP_LIST_RET_STATUS;
 			if (rd_sp(rd) == -1 ||
 			    p_status_list(rd, &cmd->u.list.status) == -1)
 				return -1;
-		} else
+		} else if (rd_option(opts, sizeof(opts) / sizeof(opts[0]), w,
+		    &cmd->u.list.ret) == -1)
 			return rd_err(rd, "Unknown LIST return option");
-		if (rd_peek(rd) != ' ')
+		if (!rd_more(rd))
 			break;
-		rd_skip(rd, 1);
 	}
 	return rd_close(rd);
 }
@@ -481,7 +477,7 @@ p_list(struct imap_rd *rd, struct imap_cmd *cmd)
 			    rd_push(rd, &cmd->u.list.patterns,
 			    &cmd->u.list.npatterns, pat) == -1)
 				return -1;
-		} while (rd_peek(rd) == ' ' && rd_sp(rd) == 0);
+		} while (rd_more(rd));
 		if (rd_close(rd) == -1)
 			return -1;
 	} else if (rd_list_mailbox(rd, &pat) == -1 ||
@@ -517,7 +513,7 @@ p_status_list(struct imap_rd *rd, unsigned int *mask)
 	do {
 		if (rd_status_att(rd, mask) == -1)
 			return -1;
-	} while (rd_peek(rd) == ' ' && rd_sp(rd) == 0);
+	} while (rd_more(rd));
 	return rd_close(rd);
 }
 
@@ -606,7 +602,7 @@ p_store(struct imap_rd *rd, struct imap_cmd *cmd)
 	do {
 		if (rd_flag(rd, &cmd->u.store.flags) == -1)
 			return -1;
-	} while (rd_peek(rd) == ' ' && rd_sp(rd) == 0);
+	} while (rd_more(rd));
 	return 0;
 }
 
@@ -659,9 +655,8 @@ p_id(struct imap_rd *rd, struct imap_cmd *cmd)
 		cmd->u.id.field[n] = f;
 		cmd->u.id.value[n] = v;
 		cmd->u.id.npairs++;
-		if (rd_peek(rd) != ' ')
+		if (!rd_more(rd))
 			break;
-		rd_skip(rd, 1);
 	}
 	return rd_close(rd);
 }

@@ -593,11 +593,6 @@ imap_cmd_fetch(struct imap_sess *is, struct imap_cmd *cmd)
 	if (cte > 0)
 		return imap_result(is, "NO [UNKNOWN-CTE] Unknown "
 		    "Content-Transfer-Encoding");
-	if (failed > 0)
-		return imap_result(is, "NO [SERVERBUG] Some messages could "
-		    "not be read");
-	if (gone > 0)
-		return imap_result(is, "NO [EXPUNGEISSUED] Some of the "
-		    "messages no longer exist");
-	return imap_result(is, "OK FETCH completed.");
+	return imap_result_partial(is, cmd, failed, "Some messages could not "
+	    "be read", gone);
 }

@@ -93,7 +93,7 @@ section_text(struct imap_rd *rd, struct imap_section *sec, int part)
 		if (rd_astring(rd, &f, NULL) == -1 ||
 		    rd_push(rd, &sec->fields, &sec->nfields, f) == -1)
 			return -1;
-	} while (rd_peek(rd) == ' ' && rd_sp(rd) == 0);
+	} while (rd_more(rd));
 	return rd_close(rd);
 }
 
@@ -239,7 +239,7 @@ modifiers(struct imap_rd *rd, struct imap_cmd *cmd)
 		else
 			return rd_err(rd, "Unknown or repeated FETCH "
 			    "modifier");
-	} while (rd_peek(rd) == ' ' && rd_sp(rd) == 0);
+	} while (rd_more(rd));
 	if (rd_close(rd) == -1)
 		return -1;
 	if (cmd->u.fetch.vanished && !cmd->u.fetch.changedsince_given)
@@ -270,7 +270,7 @@ imap_parse_fetch(struct imap_rd *rd, struct imap_cmd *cmd)
 		do {
 			if (fetch_att(rd, cmd) == -1)
 				return -1;
-		} while (rd_peek(rd) == ' ' && rd_sp(rd) == 0);
+		} while (rd_more(rd));
 		if (rd_close(rd) == -1)
 			return -1;
 	} else if (rd_is(rd, "ALL"))

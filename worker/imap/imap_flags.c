@@ -196,11 +196,6 @@ imap_cmd_store(struct imap_sess *is, struct imap_cmd *cmd)
 		}
 	}
 	imap_seqlist_free(&seqs);
-	if (failed > 0)
-		return imap_result(is, "NO [SERVERBUG] Some flags could not "
-		    "be stored");
-	if (issued > 0)
-		return imap_result(is, "NO [EXPUNGEISSUED] Some of the "
-		    "messages no longer exist");
-	return imap_result(is, "OK STORE completed.");
+	return imap_result_partial(is, cmd, failed, "Some flags could not be "
+	    "stored", issued);
 }

@@ -286,6 +286,19 @@ rd_unexpected(struct imap_rd *rd, const char *what)
 	return rd_err(rd, "%s", what);
 }
 
+/*
+ * Between the elements of a space-separated list: whether another
+ * follows, taking the space before it if so.
+ */
+int
+rd_more(struct imap_rd *rd)
+{
+	if (rd_peek(rd) != ' ')
+		return 0;
+	rd_skip(rd, 1);
+	return 1;
+}
+
 int
 rd_sp(struct imap_rd *rd)
 {
@@ -846,17 +859,13 @@ rd_flag_list(struct imap_rd *rd, struct imap_flags *f)
 	for (;;) {
 		if (rd_flag(rd, f) == -1)
 			return -1;
-		if (rd_peek(rd) != ' ')
+		if (!rd_more(rd))
 			break;
-		rd_skip(rd, 1);
 	}
 	return rd_close(rd);
 }
 
-static const struct {
-	const char	*name;
-	unsigned int	 bit;
-} status_atts[] = {
+static const struct rd_option status_atts[] = {
 	{ "APPENDLIMIT", IMAP_STATUS_APPENDLIMIT },
 	{ "DELETED", IMAP_STATUS_DELETED },
 	{ "HIGHESTMODSEQ", IMAP_STATUS_HIGHESTMODSEQ },
@@ -872,14 +881,30 @@ int
 rd_status_att(struct imap_rd *rd, unsigned int *mask)
 {
 	char	w[32];
-	size_t	i;
 
 	if (rd_word(rd, w, sizeof(w), NULL) == -1)
 		return -1;
-	for (i = 0; i < sizeof(status_atts) / sizeof(status_atts[0]); i++)
-		if (strcmp(w, status_atts[i].name) == 0) {
-			*mask |= status_atts[i].bit;
+	if (rd_option(status_atts, sizeof(status_atts) /
+	    sizeof(status_atts[0]), w, mask) == -1)
+		return rd_err(rd, "Unknown status item");
+	return 0;
+}
+
+/*
+ * The keyword w (as rd_word() read it) looked up in an option table:
+ * its bit goes into *mask.  Returns 0, or -1 when the table has no
+ * such keyword, for the caller to say which list refused it.
+ */
+int
+rd_option(const struct rd_option *tab, size_t n, const char *w,
+    unsigned int *mask)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(w, tab[i].name) == 0) {
+			*mask |= tab[i].bit;
 			return 0;
 		}
-	return rd_err(rd, "Unknown status item");
+	return -1;
 }

@@ -81,6 +81,7 @@ void	rd_skip(struct imap_rd *, size_t);
 int	rd_at_end(struct imap_rd *);
 int	rd_end(struct imap_rd *);
 int	rd_sp(struct imap_rd *);
+int	rd_more(struct imap_rd *);
 int	rd_char(struct imap_rd *, int);
 int	rd_open(struct imap_rd *);
 int	rd_close(struct imap_rd *);
@@ -106,6 +107,15 @@ int	rd_flag(struct imap_rd *, struct imap_flags *);
 int	rd_flag_list(struct imap_rd *, struct imap_flags *);
 int	rd_message(struct imap_rd *, const struct imap_seg **);
 int	rd_status_att(struct imap_rd *, unsigned int *);
+
+/* A keyword of an option list, and the bit it stands for. */
+struct rd_option {
+	const char	*name;
+	unsigned int	 bit;
+};
+
+int	rd_option(const struct rd_option *, size_t, const char *,
+	    unsigned int *);
 
 /* Command grammars, one per file that builds them. */
 int	imap_parse_command(struct imap_rd *, struct imap_cmd *);

@@ -34,6 +34,10 @@
 #define LOGIN_ARGS_MAX		64
 #define LOGIN_DISCARD_MAX	65536
 
+/* The refusal of a password where login-type needs TLS for it. */
+#define NO_PLAINTEXT	"NO [PRIVACYREQUIRED] Plaintext authentication " \
+			"disallowed on non-secure (SSL/TLS) connections."
+
 struct imap_login {
 	struct worker		*w;
 	struct imap_parser	*p;
@@ -53,14 +57,12 @@ static void	login_result(struct imap_login *, const char *, int,
 		    struct auth_fail *);
 static void	login_id(struct imap_login *, struct imap_cmd *);
 static void	login_starttls(struct imap_login *, const char *);
-static int	login_challenge(struct worker *, const unsigned char *,
-		    size_t);
 static int	login_response(struct worker *, char **, size_t *);
 static void	login_bye(struct imap_login *, const char *);
 static void	login_clock(struct worker *);
 
 static const struct sasl_ops imap_sasl_ops = {
-	login_challenge,
+	worker_sasl_challenge,
 	login_response,
 };
 
@@ -332,30 +334,16 @@ static void
 login_login(struct imap_login *l, struct imap_cmd *cmd)
 {
 	struct auth_fail	 af;
-	struct buf		 plain;
-	char			*user = cmd->u.login.user;
 	char			*pass = cmd->u.login.pass;
-	size_t			 ulen = strlen(user), plen = strlen(pass);
 	int			 r;
 
 	if (!worker_cleartext_ok(l->w, 1)) {
-		explicit_bzero(pass, plen);
-		login_reply(l, "%s NO [PRIVACYREQUIRED] Plaintext "
-		    "authentication disallowed on non-secure (SSL/TLS) "
-		    "connections.", cmd->tag);
+		explicit_bzero(pass, strlen(pass));
+		login_reply(l, "%s " NO_PLAINTEXT, cmd->tag);
 		return;
 	}
-	/* As SASL PLAIN: NUL user NUL password. */
-	buf_init(&plain);
-	if (buf_add(&plain, "", 1) == -1 || buf_add(&plain, user, ulen) ==
-	    -1 || buf_add(&plain, "", 1) == -1 ||
-	    buf_add(&plain, pass, plen) == -1)
-		fatal("%s", __func__);
-	explicit_bzero(pass, plen);
-	r = worker_sasl(l->w, "PLAIN", 1, plain.data, plain.len, 1,
-	    &imap_sasl_ops, &af);
-	explicit_bzero(plain.data, plain.len);
-	buf_free(&plain);
+	r = worker_sasl_plain(l->w, cmd->u.login.user, pass, &imap_sasl_ops,
+	    &af);
 	login_result(l, cmd->tag, r, &af);
 }
 
@@ -374,9 +362,7 @@ login_authenticate(struct imap_login *l, struct imap_cmd *cmd)
 			explicit_bzero(init, strlen(init));
 		if ((strcasecmp(mech, "PLAIN") == 0 ||
 		    strcasecmp(mech, "LOGIN") == 0) && !l->w->tls_active)
-			login_reply(l, "%s NO [PRIVACYREQUIRED] Plaintext "
-			    "authentication disallowed on non-secure (SSL/TLS) "
-			    "connections.", cmd->tag);
+			login_reply(l, "%s " NO_PLAINTEXT, cmd->tag);
 		else
 			login_reply(l, "%s NO Unsupported authentication "
 			    "mechanism.", cmd->tag);
@@ -433,9 +419,7 @@ login_result(struct imap_login *l, const char *tag, int r,
 		    "user.", tag);
 		return;
 	case AUTH_FAIL_ENCRYPT:
-		login_reply(l, "%s NO [PRIVACYREQUIRED] Plaintext "
-		    "authentication disallowed on non-secure (SSL/TLS) "
-		    "connections.", tag);
+		login_reply(l, "%s " NO_PLAINTEXT, tag);
 		return;
 	case AUTH_FAIL_MECH:
 		login_reply(l, "%s NO Unsupported authentication mechanism.",
@@ -464,23 +448,6 @@ login_id(struct imap_login *l, struct imap_cmd *cmd)
 		    v, sizeof(v)) : "NIL");
 	login_reply(l, "* ID (%s)", IMAP_ID_SERVER);
 	login_reply(l, "%s OK ID completed.", cmd->tag);
-}
-
-static int
-login_challenge(struct worker *w, const unsigned char *data, size_t len)
-{
-	struct buf	b;
-	int		r;
-
-	buf_init(&b);
-	if (buf_addstr(&b, "+ ") == -1 || base64_encode(&b, data, len) == -1 ||
-	    buf_addstr(&b, "\r\n") == -1)
-		fatal("%s", __func__);
-	r = io_write(&w->io, b.data, b.len);
-	buf_free(&b);
-	if (r != IO_OK)
-		return r;
-	return io_flush(&w->io);
 }
 
 static int

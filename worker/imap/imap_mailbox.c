@@ -14,6 +14,14 @@
 #include "log.h"
 #include "store.h"
 
+/* What the store's errno means to the client (RFC 5530 codes). */
+struct refusal {
+	int		 e;
+	const char	*text;
+};
+
+static int	refuse(struct imap_sess *, const struct refusal *, int,
+		    const char *, const char *);
 static int	delete_refusal(struct imap_sess *, const char *);
 static void	rename_selected(struct imap_sess *, const char *,
 		    const char *);
@@ -28,6 +36,41 @@ static const struct {
 	{ IMAP_USE_SENT, STORE_LA_SENT },
 	{ IMAP_USE_TRASH, STORE_LA_TRASH },
 };
+
+static const struct refusal create_refusals[] = {
+	{ EEXIST, "NO [ALREADYEXISTS] Mailbox already exists" },
+	{ EINVAL, "NO [CANNOT] Invalid mailbox name" },
+	{ ENAMETOOLONG, "NO [LIMIT] Mailbox name too long" },
+	{ 0, NULL }
+};
+
+static const struct refusal delete_refusals[] = {
+	{ EPERM, "NO [CANNOT] Mailbox cannot be deleted" },
+	{ EINVAL, "NO [CANNOT] Invalid mailbox name" },
+	{ 0, NULL }
+};
+
+static const struct refusal rename_refusals[] = {
+	{ ENOENT, "NO [NONEXISTENT] Mailbox does not exist" },
+	{ EEXIST, "NO [ALREADYEXISTS] Target mailbox already exists" },
+	{ EINVAL, "NO [CANNOT] Cannot rename to that name" },
+	{ ENAMETOOLONG, "NO [LIMIT] Mailbox name too long" },
+	{ 0, NULL }
+};
+
+/*
+ * The tagged NO for a failed store call: the command's own answer
+ * where its table has one for e, else imap_no_errno()'s.
+ */
+static int
+refuse(struct imap_sess *is, const struct refusal *tab, int e,
+    const char *what, const char *text)
+{
+	for (; tab->text != NULL; tab++)
+		if (tab->e == e)
+			return imap_result(is, "%s", tab->text);
+	return imap_no_errno(is, what, e, text);
+}
 
 /*
  * CREATE (RFC 9051 6.3.4): a trailing delimiter only says inferiors
@@ -57,22 +100,9 @@ imap_cmd_create(struct imap_sess *is, struct imap_cmd *cmd)
 	if (use != 0 && want != store_special_use(name))
 		return imap_result(is, "NO [USEATTR] Special use is given by "
 		    "the name here");
-	if (store_folder_create(is->store, name) == -1) {
-		switch (errno) {
-		case EEXIST:
-			return imap_result(is, "NO [ALREADYEXISTS] Mailbox "
-			    "already exists");
-		case EINVAL:
-			return imap_result(is, "NO [CANNOT] Invalid mailbox "
-			    "name");
-		case ENAMETOOLONG:
-			return imap_result(is, "NO [LIMIT] Mailbox name too "
-			    "long");
-		default:
-			return imap_no_errno(is, "create", errno,
-			    "Cannot create the mailbox");
-		}
-	}
+	if (store_folder_create(is->store, name) == -1)
+		return refuse(is, create_refusals, errno, "create",
+		    "Cannot create the mailbox");
 	return imap_result(is, "OK CREATE completed.");
 }
 
@@ -116,19 +146,10 @@ imap_cmd_delete(struct imap_sess *is, struct imap_cmd *cmd)
 	    strcmp(is->box->name, name) == 0 && imap_box_close(is, 0) == -1)
 		return IMAP_CLOSE;
 	if (store_folder_delete(is->store, name) == -1) {
-		switch (errno) {
-		case ENOENT:
+		if (errno == ENOENT)
 			return delete_refusal(is, name);
-		case EPERM:
-			return imap_result(is, "NO [CANNOT] Mailbox cannot be "
-			    "deleted");
-		case EINVAL:
-			return imap_result(is, "NO [CANNOT] Invalid mailbox "
-			    "name");
-		default:
-			return imap_no_errno(is, "delete", errno,
-			    "Cannot delete the mailbox");
-		}
+		return refuse(is, delete_refusals, errno, "delete",
+		    "Cannot delete the mailbox");
 	}
 	return imap_result(is, "OK DELETE completed.");
 }
@@ -166,25 +187,9 @@ imap_cmd_rename(struct imap_sess *is, struct imap_cmd *cmd)
 	    cmd->name) == -1 || imap_mailbox_in(is, cmd->u.rename.to, to,
 	    sizeof(to), cmd->name) == -1)
 		return errno == ENOMEM ? IMAP_CLOSE : IMAP_OK;
-	if (store_folder_rename(is->store, from, to) == -1) {
-		switch (errno) {
-		case ENOENT:
-			return imap_result(is, "NO [NONEXISTENT] Mailbox does "
-			    "not exist");
-		case EEXIST:
-			return imap_result(is, "NO [ALREADYEXISTS] Target "
-			    "mailbox already exists");
-		case EINVAL:
-			return imap_result(is, "NO [CANNOT] Cannot rename to "
-			    "that name");
-		case ENAMETOOLONG:
-			return imap_result(is, "NO [LIMIT] Mailbox name too "
-			    "long");
-		default:
-			return imap_no_errno(is, "rename", errno,
-			    "Cannot rename the mailbox");
-		}
-	}
+	if (store_folder_rename(is->store, from, to) == -1)
+		return refuse(is, rename_refusals, errno, "rename",
+		    "Cannot rename the mailbox");
 	rename_selected(is, from, to);
 	if (is->box != NULL && store_name_is_inbox(from) &&
 	    store_name_is_inbox(is->box->name))

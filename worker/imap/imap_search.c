@@ -145,7 +145,7 @@ search_key(struct imap_rd *rd, struct imap_cmd *cmd, int depth,
 			if (search_key(rd, cmd, depth + 1, &kid) == -1)
 				return -1;
 			TAILQ_INSERT_TAIL(&k->u.kids, kid, entry);
-		} while (rd_peek(rd) == ' ' && rd_sp(rd) == 0);
+		} while (rd_more(rd));
 		if (rd_close(rd) == -1)
 			return -1;
 		*out = k;
@@ -227,29 +227,25 @@ search_key(struct imap_rd *rd, struct imap_cmd *cmd, int depth,
 static int
 search_return(struct imap_rd *rd, struct imap_cmd *cmd)
 {
+	static const struct rd_option opts[] = {
+		{ "MIN", IMAP_SEARCH_RET_MIN },
+		{ "MAX", IMAP_SEARCH_RET_MAX },
+		{ "ALL", IMAP_SEARCH_RET_ALL },
+		{ "COUNT", IMAP_SEARCH_RET_COUNT },
+		{ "SAVE", IMAP_SEARCH_RET_SAVE },
+	};
 	char	w[16];
 
 	cmd->u.search.ret_given = 1;
 	if (rd_sp(rd) == -1 || rd_open(rd) == -1)
 		return -1;
 	while (rd_peek(rd) != ')') {
-		if (rd_word(rd, w, sizeof(w), NULL) == -1)
+		if (rd_word(rd, w, sizeof(w), NULL) == -1 ||
+		    rd_option(opts, sizeof(opts) / sizeof(opts[0]), w,
+		    &cmd->u.search.ret) == -1)
 			return rd_err(rd, "Unknown SEARCH return option");
-		if (strcmp(w, "MIN") == 0)
-			cmd->u.search.ret |= IMAP_SEARCH_RET_MIN;
-		else if (strcmp(w, "MAX") == 0)
-			cmd->u.search.ret |= IMAP_SEARCH_RET_MAX;
-		else if (strcmp(w, "ALL") == 0)
-			cmd->u.search.ret |= IMAP_SEARCH_RET_ALL;
-		else if (strcmp(w, "COUNT") == 0)
-			cmd->u.search.ret |= IMAP_SEARCH_RET_COUNT;
-		else if (strcmp(w, "SAVE") == 0)
-			cmd->u.search.ret |= IMAP_SEARCH_RET_SAVE;
-		else
-			return rd_err(rd, "Unknown SEARCH return option");
-		if (rd_peek(rd) != ' ')
+		if (!rd_more(rd))
 			break;
-		rd_skip(rd, 1);
 	}
 	if (rd_close(rd) == -1)
 		return -1;
@@ -285,7 +281,7 @@ imap_parse_search(struct imap_rd *rd, struct imap_cmd *cmd)
 		if (search_key(rd, cmd, 1, &k) == -1)
 			return -1;
 		TAILQ_INSERT_TAIL(&root->u.kids, k, entry);
-	} while (rd_peek(rd) == ' ' && rd_sp(rd) == 0);
+	} while (rd_more(rd));
 	cmd->u.search.root = root;
 	return 0;
 }

@@ -342,6 +342,23 @@ imap_no_errno(struct imap_sess *is, const char *what, int e,
 	return imap_result(is, "NO [SERVERBUG] %s: internal error", text);
 }
 
+/*
+ * The tagged response of a command run message by message (FETCH,
+ * STORE): NO when some could not be done (why says what failed) or
+ * were expunged meanwhile (RFC 5530 EXPUNGEISSUED), else OK.
+ */
+int
+imap_result_partial(struct imap_sess *is, const struct imap_cmd *cmd,
+    size_t failed, const char *why, size_t gone)
+{
+	if (failed > 0)
+		return imap_result(is, "NO [SERVERBUG] %s", why);
+	if (gone > 0)
+		return imap_result(is, "NO [EXPUNGEISSUED] Some of the "
+		    "messages no longer exist");
+	return imap_result(is, "OK %s completed.", cmd->name);
+}
+
 /* A whole command line is already buffered: answer it before flushing. */
 static int
 line_pending(struct io *io)

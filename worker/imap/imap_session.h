@@ -95,6 +95,8 @@ int	imap_mailbox_out(struct imap_sess *, struct buf *, const char *);
 int	imap_mailbox_in(struct imap_sess *, const char *, char *, size_t,
 	    const char *);
 int	imap_no_errno(struct imap_sess *, const char *, int, const char *);
+int	imap_result_partial(struct imap_sess *, const struct imap_cmd *,
+	    size_t, const char *, size_t);
 
 /* imap_view.c */
 int	imap_cmd_select(struct imap_sess *, struct imap_cmd *);

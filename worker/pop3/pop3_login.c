@@ -16,19 +16,24 @@
 #include "pop3.h"
 #include "worker.h"
 
+/* The refusal of a password where login-type needs TLS for it. */
+#define ERR_PLAINTEXT	"-ERR [AUTH] Plaintext authentication disallowed " \
+			"on non-secure (SSL/TLS) connections."
+
 static void	pop3_capa(struct worker *);
 static void	pop3_stls(struct worker *, char *);
 static int	pop3_mechs(struct worker *, struct buf *, const char *,
 		    const char *, const char *);
 static void	pop3_auth(struct worker *, struct pop3_cmd *);
 static void	pop3_login_result(struct worker *, int, struct auth_fail *);
-static int	pop3_challenge(struct worker *, const unsigned char *, size_t);
 static int	pop3_response(struct worker *, char **, size_t *);
 static void	pop3_reply(struct worker *, const char *);
+static int	pop3_userpass_ok(struct worker *, struct pop3_cmd *,
+		    const char *);
 static void	pop3_login_clock(struct worker *);
 
 static const struct sasl_ops pop3_sasl_ops = {
-	pop3_challenge,
+	worker_sasl_challenge,
 	pop3_response,
 };
 
@@ -38,6 +43,25 @@ pop3_reply(struct worker *w, const char *line)
 	if (io_puts(&w->io, line) != IO_OK || io_puts(&w->io, "\r\n") !=
 	    IO_OK || io_flush(&w->io) != IO_OK)
 		worker_exit(w, 0);
+}
+
+/*
+ * USER and PASS take one argument and only come where login-type
+ * allows a cleartext password.  Returns 1 to go on, 0 after the
+ * refusal.
+ */
+static int
+pop3_userpass_ok(struct worker *w, struct pop3_cmd *cmd, const char *usage)
+{
+	if (cmd->argc != 1) {
+		pop3_reply(w, usage);
+		return 0;
+	}
+	if (!worker_cleartext_ok(w, 1)) {
+		pop3_reply(w, ERR_PLAINTEXT);
+		return 0;
+	}
+	return 1;
 }
 
 void
@@ -113,16 +137,8 @@ pop3_login(struct worker *w)
 				pop3_stls(w, user);
 			break;
 		case POP3_USER:
-			if (cmd.argc != 1) {
-				pop3_reply(w, "-ERR Usage: USER name");
+			if (!pop3_userpass_ok(w, &cmd, "-ERR Usage: USER name"))
 				break;
-			}
-			if (!worker_cleartext_ok(w, 1)) {
-				pop3_reply(w, "-ERR [AUTH] Plaintext "
-				    "authentication disallowed on non-secure "
-				    "(SSL/TLS) connections.");
-				break;
-			}
 			if (strlen(cmd.argv[0]) >= sizeof(user)) {
 				pop3_reply(w, "-ERR User name too long.");
 				break;
@@ -132,37 +148,16 @@ pop3_login(struct worker *w)
 			break;
 		case POP3_PASS: {
 			struct auth_fail	af;
-			struct buf		plain;
-			size_t			ulen, plen;
 
 			if (user[0] == '\0') {
 				pop3_reply(w, "-ERR No user name given.");
 				break;
 			}
-			if (cmd.argc != 1) {
-				pop3_reply(w, "-ERR Usage: PASS password");
+			if (!pop3_userpass_ok(w, &cmd,
+			    "-ERR Usage: PASS password"))
 				break;
-			}
-			if (!worker_cleartext_ok(w, 1)) {
-				pop3_reply(w, "-ERR [AUTH] Plaintext "
-				    "authentication disallowed on non-secure "
-				    "(SSL/TLS) connections.");
-				break;
-			}
-			/* As SASL PLAIN: NUL user NUL password. */
-			ulen = strlen(user);
-			plen = strlen(cmd.argv[0]);
-			buf_init(&plain);
-			if (buf_add(&plain, "", 1) == -1 ||
-			    buf_add(&plain, user, ulen) == -1 ||
-			    buf_add(&plain, "", 1) == -1 ||
-			    buf_add(&plain, cmd.argv[0], plen) == -1)
-				fatal("buf");
-			explicit_bzero(cmd.argv[0], plen);
-			r = worker_sasl(w, "PLAIN", 1, plain.data, plain.len, 1,
+			r = worker_sasl_plain(w, user, cmd.argv[0],
 			    &pop3_sasl_ops, &af);
-			explicit_bzero(plain.data, plain.len);
-			buf_free(&plain);
 			user[0] = '\0';
 			pop3_login_result(w, r, &af);
 			break;
@@ -285,8 +280,7 @@ pop3_auth(struct worker *w, struct pop3_cmd *cmd)
 	    !worker_mech_ok(w, cmd->argv[0])) {
 		if ((strcasecmp(cmd->argv[0], "PLAIN") == 0 ||
 		    strcasecmp(cmd->argv[0], "LOGIN") == 0) && !w->tls_active)
-			pop3_reply(w, "-ERR [AUTH] Plaintext authentication "
-			    "disallowed on non-secure (SSL/TLS) connections.");
+			pop3_reply(w, ERR_PLAINTEXT);
 		else
 			pop3_reply(w, "-ERR Unsupported authentication "
 			    "mechanism.");
@@ -338,8 +332,7 @@ pop3_login_result(struct worker *w, int r, struct auth_fail *af)
 		    "user.");
 		return;
 	case AUTH_FAIL_ENCRYPT:
-		pop3_reply(w, "-ERR [AUTH] Plaintext authentication disallowed "
-		    "on non-secure (SSL/TLS) connections.");
+		pop3_reply(w, ERR_PLAINTEXT);
 		return;
 	case AUTH_FAIL_MECH:
 		pop3_reply(w, "-ERR Unsupported authentication mechanism.");
@@ -353,23 +346,6 @@ pop3_login_result(struct worker *w, int r, struct auth_fail *af)
 		pop3_reply(w, "-ERR [AUTH] Too many authentication failures.");
 		worker_exit(w, 0);
 	}
-}
-
-static int
-pop3_challenge(struct worker *w, const unsigned char *data, size_t len)
-{
-	struct buf	b;
-	int		r;
-
-	buf_init(&b);
-	if (buf_addstr(&b, "+ ") == -1 || base64_encode(&b, data, len) == -1 ||
-	    buf_addstr(&b, "\r\n") == -1)
-		fatal("buf");
-	r = io_write(&w->io, b.data, b.len);
-	buf_free(&b);
-	if (r != IO_OK)
-		return r;
-	return io_flush(&w->io);
 }
 
 static int
