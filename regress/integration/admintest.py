@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 
+from checks import Failure, check, expect_eq
+
 PORT = int(os.environ.get("PORT", "0"))
 PORTS = int(os.environ.get("PORTS", "0"))
 IPORT = int(os.environ.get("IPORT", "0"))
@@ -28,20 +30,6 @@ HOST = "127.0.0.1"
 TIMEOUT = 15
 
 USERS = {"alice": "alicepw", "bob": "bobpw", "carol": "carolpw"}
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-def expect_eq(got, want, what=""):
-    if got != want:
-        raise Failure("%s: expected %r, got %r" % (what, want, got))
 
 
 def wait_for(pred, what, timeout=10.0):

@@ -15,6 +15,8 @@ import socket
 import ssl
 import time
 
+from checks import Failure, check, expect_eq
+
 IPORT = int(os.environ["IPORT"])
 IPORTS = int(os.environ["IPORTS"])
 CAFILE = os.environ["CAFILE"]
@@ -24,20 +26,6 @@ TIMEOUT = 15
 
 USERS = {"alice": ("alicepw", 2001), "bob": ("bobpw", 2002),
          "carol": ("carolpw", 2003)}
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-def expect_eq(got, want, what=""):
-    if got != want:
-        raise Failure("%s: expected %r, got %r" % (what, want, got))
 
 
 def tls_context():

@@ -17,26 +17,14 @@ import subprocess
 import sys
 import time
 
+from checks import Failure, check, expect_eq
+
 PORT = int(os.environ["PORT"])
 PORTS = int(os.environ["PORTS"])
 CAFILE = os.environ["CAFILE"]
 T = os.environ["T"]
 HOST = "127.0.0.1"
 TIMEOUT = 15
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-def expect_eq(got, want, what=""):
-    if got != want:
-        raise Failure("%s: expected %r, got %r" % (what, want, got))
 
 
 def cert_sha256(path=CAFILE):

@@ -85,9 +85,7 @@ password_change_head()
 	atf_set "descr" "a second login is answered from the cache; a" \
 	    "wrong password still waits the failure delay; a changed" \
 	    "password counts at once"
-	atf_set "require.user" "root"
-	atf_set "require.progs" "/usr/bin/python3 openssl"
-	atf_set "timeout" "120"
+	auth_head openssl
 }
 password_change_body()
 {
@@ -139,14 +137,19 @@ password_change_cleanup()
 	auth_cleanup
 }
 
+# reload_ttl TTL: reload with auth-cache-ttl TTL (and $POP3_EXTRA).
+reload_ttl()
+{
+	postern_write_conf "login-type plaintext-login" "auth-cache-ttl $1"
+	atf_check -o match:"^reloaded " "$T/ctl" reload
+}
+
 atf_test_case ttl_reload cleanup
 ttl_reload_head()
 {
 	atf_set "descr" "an entry lives auth-cache-ttl; a reload with other" \
 	    "auth settings forgets the cache, auth-cache-ttl 0 turns it off"
-	atf_set "require.user" "root"
-	atf_set "require.progs" "/usr/bin/python3 openssl"
-	atf_set "timeout" "120"
+	auth_head openssl
 }
 ttl_reload_body()
 {
@@ -165,8 +168,7 @@ PYEOF
 	atf_check "$T/apy" c.py
 
 	# Other auth settings: the cache starts empty.
-	postern_write_conf "login-type plaintext-login" "auth-cache-ttl 1m"
-	atf_check -o match:"^reloaded " "$T/ctl" reload
+	reload_ttl 1m
 	cat > d.py <<'PYEOF'
 from cachelib import *
 expect_ok("alice", "alicepw", "checked", "after the reload")
@@ -176,8 +178,7 @@ PYEOF
 
 	# A reload that leaves the auth settings alone keeps it.
 	POP3_EXTRA="	banner \"Other banner\""
-	postern_write_conf "login-type plaintext-login" "auth-cache-ttl 1m"
-	atf_check -o match:"^reloaded " "$T/ctl" reload
+	reload_ttl 1m
 	cat > e.py <<'PYEOF'
 from cachelib import *
 expect_ok("alice", "alicepw", "cached", "after a reload of the banner")
@@ -186,8 +187,7 @@ PYEOF
 
 	# Off.
 	POP3_EXTRA=""
-	postern_write_conf "login-type plaintext-login" "auth-cache-ttl 0"
-	atf_check -o match:"^reloaded " "$T/ctl" reload
+	reload_ttl 0
 	cat > f.py <<'PYEOF'
 from cachelib import *
 for i in range(3):

@@ -9,13 +9,6 @@
 
 . "$(atf_get_srcdir)/auth.subr"
 
-access_head_common()
-{
-	atf_set "require.user" "root"
-	atf_set "require.progs" "/usr/bin/python3"
-	atf_set "timeout" "120"
-}
-
 # login.py PROTO USER PASSWORD ok|fail: one login, IMAP over implicit
 # TLS (LOGIN and AUTHENTICATE PLAIN) or POP3 in the clear (USER/PASS).
 write_login_py()
@@ -57,7 +50,7 @@ example_head()
 	atf_set "descr" "posternctl access edits the rules of a running" \
 	    "server: field engineers keep IMAP and lose POP3, bob gets" \
 	    "POP3 back, carol loses IMAP; no restart"
-	access_head_common
+	auth_head
 }
 example_body()
 {
@@ -116,11 +109,7 @@ carol\t2003\toff\ton\ton\tuser carol (line 5)\tdefault (line 2)\tdefault (line 2
 	atf_check "$T/apy" login.py pop3 alice alicepw ok
 
 	# The same daemon all along: no restart, no reload.
-	atf_check_equal "$pid" "$(postern_pid)"
-	kill -0 "$pid" || atf_fail "posternd is gone"
-	if grep -q -i "reload" "$T/log"; then
-		atf_fail "the daemon reloaded"
-	fi
+	auth_same_daemon "$pid"
 	postern_check_log
 }
 example_cleanup()
@@ -135,7 +124,7 @@ root_and_system_head()
 	atf_set "descr" "root, a uid below 1000 and one below a raised" \
 	    "first-valid-uid are refused over IMAP and POP3 even when a" \
 	    "rule allows them"
-	access_head_common
+	auth_head
 }
 root_and_system_body()
 {
@@ -197,7 +186,7 @@ same_answer_head()
 	atf_set "descr" "a user refused IMAP with the right password gets" \
 	    "the answer and the delay of a wrong password, with LOGIN," \
 	    "AUTHENTICATE PLAIN and AUTHENTICATE LOGIN"
-	access_head_common
+	auth_head
 }
 same_answer_body()
 {
@@ -260,20 +249,15 @@ per_user_limit_head()
 	atf_set "descr" "max-connections-per-user 2: a third login of the" \
 	    "same user from the same address gets NO [LIMIT] over IMAP and" \
 	    "-ERR [IN-USE] over POP3; another address is not counted"
-	access_head_common
+	auth_head
 }
 per_user_limit_body()
 {
 	auth_imap_setup
-	WIMAP=$(postern_free_port)
-	WPOP=$(postern_free_port)
-	IMAP_EXTRA="	listen on * port $WIMAP"
-	POP3_EXTRA="	listen on * port $WPOP"
+	auth_wildcards
 	auth_write_conf "max-connections-per-user 2" \
 	    "login-type plaintext-login" "failure-delay 0"
-	auth_start
-	postern_wait_port "$WIMAP" && postern_wait_port "$WPOP" ||
-	    atf_fail "no wildcard listeners"
+	auth_start_wildcards
 	cat > c.py <<'PYEOF'
 import os, sys
 sys.path.insert(0, os.environ["T"])

@@ -11,13 +11,6 @@
 
 . "$(atf_get_srcdir)/auth.subr"
 
-mechs_head_common()
-{
-	atf_set "require.user" "root"
-	atf_set "require.progs" "/usr/bin/python3 krb5kdc kdb5_util kadmin.local kinit"
-	atf_set "timeout" "120"
-}
-
 # mechs_run LOGIN-TYPE OTHER: LOGIN-TYPE in the imap block, OTHER as the
 # global one, which POP3 must go on following.
 mechs_run()
@@ -138,7 +131,7 @@ secure_head()
 {
 	atf_set "descr" "imap login-type secure: passwords only inside TLS," \
 	    "GSSAPI everywhere, LOGINDISABLED in the clear"
-	mechs_head_common
+	auth_head $AUTH_KRB_PROGS
 }
 secure_body()
 {
@@ -155,7 +148,7 @@ plaintext_auth_head()
 {
 	atf_set "descr" "imap login-type plaintext-auth: AUTHENTICATE PLAIN" \
 	    "and LOGIN in the clear too, the LOGIN command only inside TLS"
-	mechs_head_common
+	auth_head $AUTH_KRB_PROGS
 }
 plaintext_auth_body()
 {
@@ -172,7 +165,7 @@ plaintext_login_head()
 {
 	atf_set "descr" "imap login-type plaintext-login: everything in the" \
 	    "clear"
-	mechs_head_common
+	auth_head $AUTH_KRB_PROGS
 }
 plaintext_login_body()
 {
@@ -190,9 +183,7 @@ sasl_errors_head()
 	atf_set "descr" "AUTHENTICATE: cancellation, bad base64, empty and" \
 	    "over-long responses, authorization identities, unknown" \
 	    "mechanisms"
-	atf_set "require.user" "root"
-	atf_set "require.progs" "/usr/bin/python3"
-	atf_set "timeout" "120"
+	auth_head
 }
 sasl_errors_body()
 {
@@ -207,12 +198,9 @@ INVALID = "BAD Invalid authentication data."
 CANCEL = "BAD Authentication cancelled."
 m = Imap(tls=True)
 # Cancelled at each step, "*" being the whole line (RFC 9051 6.2.2).
-eq(m.challenge(m.start("PLAIN")), b"", "PLAIN challenge")
-eq(m.respond("*"), CANCEL, "PLAIN cancelled")
-eq(m.challenge(m.start("LOGIN")), b"Username:", "LOGIN")
-eq(m.challenge(m.respond(b64("alice"))), b"Password:", "LOGIN")
-eq(m.respond("*"), CANCEL, "LOGIN cancelled at the password")
-# Malformed base64, as initial response and as response.
+sasl_cancels(m, CANCEL)
+# Malformed base64 as initial response; then bad, empty and over-long
+# responses.
 r = m.start("PLAIN", "@@@@")
 check(r.startswith("BAD ") and "base64" in r, "bad SASL-IR: %r" % r)
 r = m.start("PLAIN", "%%%")
@@ -220,19 +208,7 @@ check(r.startswith("BAD "), "not even an atom: %r" % r)
 r = m.start("PLAIN", "YWJj=")
 check(r.startswith("BAD ") and "base64" in r, "bad padding in SASL-IR: %r"
       % r)
-eq(m.challenge(m.start("PLAIN")), b"", "PLAIN challenge")
-eq(m.respond("a=b="), INVALID, "bad base64 response")
-# Empty: "=" as initial response, an empty line as response.
-eq(m.start("PLAIN", "="), INVALID, "empty SASL-IR")
-eq(m.challenge(m.start("PLAIN")), b"", "PLAIN challenge")
-eq(m.respond(""), INVALID, "empty response")
-eq(m.challenge(m.start("LOGIN")), b"Username:", "LOGIN")
-eq(m.respond(""), INVALID, "empty LOGIN user name")
-# Over-long: a PLAIN message over 1024 bytes, a line over the limit.
-eq(m.start("PLAIN", b64("\0alice\0" + "x" * 1100)), INVALID, "long PLAIN")
-eq(m.challenge(m.start("PLAIN")), b"", "PLAIN challenge")
-r = m.respond("A" * 20000)
-check(r.startswith("BAD "), "over-long response: %r" % r)
+sasl_bad_responses(m, INVALID, "BAD ")
 eq(m.cmd("NOOP"), "OK NOOP completed.", "NOOP after the long line")
 # A malformed password still names its user in the log.
 eq(m.command_login("carol", ""), INVALID, "LOGIN with an empty password")
@@ -281,7 +257,7 @@ gssapi_head()
 {
 	atf_set "descr" "AUTHENTICATE GSSAPI end to end with a KDC of the" \
 	    "test's own: variants that work, then everything to refuse"
-	mechs_head_common
+	auth_head $AUTH_KRB_PROGS
 }
 gssapi_body()
 {
@@ -315,33 +291,7 @@ for what, kw in ok_cases:
         untagged, r = m.cmd_all("EXAMINE INBOX")
         check("* 1 EXISTS" in untagged, "EXAMINE as alice: %r" % untagged)
         m.logout()
-refused = [
-    # what, gssapi() arguments, answer, reason in the log
-    ("pop ticket", dict(service="pop"), IMAP_FAILED,
-     'reason="GSSAPI: ticket for pop/localhost@TEST.REALM, not for the '
-     'imap service"'),
-    ("authzid bob", dict(authzid=b"bob"), IMAP_FAILED,
-     'user="alice" mech=GSSAPI reason="authorization identity differs"'),
-    ("integrity layer", dict(layer=2), INVALID,
-     'reason="GSSAPI: a security layer that was not offered"'),
-    ("size without layer", dict(maxsize=b"\0\1\0"), INVALID,
-     'reason="GSSAPI: a maximum size without a security layer"'),
-    ("data after the last token", dict(ack=b"x"), INVALID,
-     'reason="GSSAPI: data in the reply to the final context token"'),
-    ("unknown user", dict(who="stranger"), IMAP_FAILED,
-     'user="stranger" mech=GSSAPI reason="unknown user"'),
-    ("two components", dict(who="alice/admin"), IMAP_FAILED,
-     'user="alice/admin@TEST.REALM" mech=GSSAPI reason="GSSAPI: the '
-     'principal names no local user'),
-    ("access rule", dict(who="bob"), IMAP_FAILED,
-     'proto=imap addr=127.0.0.1 user="bob" mech=GSSAPI reason="access '
-     'denied by rule user bob'),
-]
-for what, kw, answer, reason in refused:
-    m = Imap()
-    eq(m.gssapi(**kw), answer, what)
-    m.logout()
-    wait_log(reason)
+gssapi_refusals(Imap, IMAP_FAILED, INVALID, "proto=imap addr=127.0.0.1 ")
 # bob's rule is about IMAP only.
 p = Pop()
 login_ok(p.gssapi("bob"), "bob over POP3")

@@ -8,13 +8,6 @@
 
 . "$(atf_get_srcdir)/auth.subr"
 
-mechs_head_common()
-{
-	atf_set "require.user" "root"
-	atf_set "require.progs" "/usr/bin/python3 krb5kdc kdb5_util kadmin.local kinit"
-	atf_set "timeout" "120"
-}
-
 # mechs_run LOGIN-TYPE
 mechs_run()
 {
@@ -80,7 +73,7 @@ secure_head()
 {
 	atf_set "descr" "login-type secure: passwords only inside TLS," \
 	    "GSSAPI everywhere"
-	mechs_head_common
+	auth_head $AUTH_KRB_PROGS
 }
 secure_body()
 {
@@ -97,7 +90,7 @@ plaintext_auth_head()
 {
 	atf_set "descr" "login-type plaintext-auth: SASL PLAIN and LOGIN" \
 	    "in the clear too, USER/PASS only inside TLS"
-	mechs_head_common
+	auth_head $AUTH_KRB_PROGS
 }
 plaintext_auth_body()
 {
@@ -113,7 +106,7 @@ atf_test_case plaintext_login cleanup
 plaintext_login_head()
 {
 	atf_set "descr" "login-type plaintext-login: everything in the clear"
-	mechs_head_common
+	auth_head $AUTH_KRB_PROGS
 }
 plaintext_login_body()
 {
@@ -130,9 +123,7 @@ sasl_errors_head()
 {
 	atf_set "descr" "cancellation, bad base64, empty and over-long" \
 	    "responses, authorization identities, unknown mechanisms"
-	atf_set "require.user" "root"
-	atf_set "require.progs" "/usr/bin/python3"
-	atf_set "timeout" "120"
+	auth_head
 }
 sasl_errors_body()
 {
@@ -146,29 +137,12 @@ from authlib import *
 INVALID = "-ERR Invalid authentication data."
 CANCEL = "-ERR Authentication cancelled."
 p = Pop(tls=True)
-# Cancelled at each step.
-eq(p.challenge(p.cmd("AUTH PLAIN")), b"", "PLAIN challenge")
-eq(p.cmd("*"), CANCEL, "PLAIN cancelled")
-eq(p.challenge(p.cmd("AUTH LOGIN")), b"Username:", "LOGIN")
-eq(p.challenge(p.cmd(b64("alice"))), b"Password:", "LOGIN")
-eq(p.cmd("*"), CANCEL, "LOGIN cancelled at the password")
-# Malformed base64, as initial response and as response.
+sasl_cancels(p, CANCEL)
+# Malformed base64 as initial response; then bad, empty and over-long
+# responses.
 eq(p.cmd("AUTH PLAIN %%%"), "-ERR Invalid base64 data in initial response.",
    "bad IR")
-eq(p.challenge(p.cmd("AUTH PLAIN")), b"", "PLAIN challenge")
-eq(p.cmd("a=b="), INVALID, "bad base64 response")
-# Empty: "=" as initial response, an empty line as response.
-eq(p.cmd("AUTH PLAIN ="), INVALID, "empty IR")
-eq(p.challenge(p.cmd("AUTH PLAIN")), b"", "PLAIN challenge")
-eq(p.cmd(""), INVALID, "empty response")
-eq(p.challenge(p.cmd("AUTH LOGIN")), b"Username:", "LOGIN")
-eq(p.cmd(""), INVALID, "empty LOGIN user name")
-# Over-long: a PLAIN message over 1024 bytes, a line over the limit.
-eq(p.cmd("AUTH PLAIN " + b64("\0alice\0" + "x" * 1100)), INVALID,
-   "long PLAIN")
-eq(p.challenge(p.cmd("AUTH PLAIN")), b"", "PLAIN challenge")
-r = p.cmd("A" * 20000)
-check(r.startswith("-ERR"), "over-long response: %r" % r)
+sasl_bad_responses(p, INVALID, "-ERR")
 # Authorization identities.
 eq(p.plain("alice", "alicepw", authzid="bob"), FAILED, "authzid bob")
 # Unknown and malformed mechanisms.

@@ -10,6 +10,19 @@
 . "$(atf_get_srcdir)/postern.subr"
 . "$(atf_get_srcdir)/cert.subr"
 
+# bind_expired: a certificate that expired in 2020 (ca/old.crt, for
+# old.example.test, from a new test CA in ca/) in the store, bound to
+# pop3, as if imported while it was valid.
+bind_expired()
+{
+	cert_ca ca
+	cert_issue ca inter old old.example.test "DNS:old.example.test" ec \
+	    20200101000000Z 20200201000000Z
+	cp ca/old.crt ca/old.key "$T/certs/"
+	chmod 600 "$T/certs/old.key"
+	echo "pop3 $(cert_sha256_hex ca/old.crt)" > "$T/certs/bindings"
+}
+
 atf_test_case lifecycle cleanup
 lifecycle_head()
 {
@@ -161,12 +174,7 @@ expired_start_body()
 {
 	postern_setup
 	cert_tools
-	cert_ca ca
-	cert_issue ca inter old old.example.test "DNS:old.example.test" ec \
-	    20200101000000Z 20200201000000Z
-	cp ca/old.crt ca/old.key "$T/certs/"
-	chmod 600 "$T/certs/old.key"
-	echo "pop3 $(cert_sha256_hex ca/old.crt)" > "$T/certs/bindings"
+	bind_expired
 	atf_check -s not-exit:0 -o ignore \
 	    -e match:"$T/certs/old.crt: certificate has expired \(on 2020-02-01" \
 	    -e match:"cannot load certificates" \
@@ -215,12 +223,7 @@ reload_keeps_body()
 	cert_tools
 	postern_start
 	old=$(cert_sha1 "$T/certs/default.crt")
-	cert_ca ca
-	cert_issue ca inter old old.example.test "DNS:old.example.test" ec \
-	    20200101000000Z 20200201000000Z
-	cp ca/old.crt ca/old.key "$T/certs/"
-	chmod 600 "$T/certs/old.key"
-	echo "pop3 $(cert_sha256_hex ca/old.crt)" > "$T/certs/bindings"
+	bind_expired
 	atf_check -s exit:1 -e match:"certificate could not be loaded" \
 	    "$CTL" reload
 	atf_check -o match:"$T/certs/old.crt: certificate has expired" \

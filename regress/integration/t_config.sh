@@ -111,13 +111,7 @@ main(run)'
 
 	# A port in use.
 	cp good.conf "$T/postern.conf"
-	$PY -c "import socket, time
-s = socket.socket(); s.bind(('127.0.0.1', $POP3_PORT)); s.listen(1)
-open('held', 'w').close()
-time.sleep(20)" &
-	echo $! > holder.pid
-	i=0
-	while [ ! -f held ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	postern_hold_port "$POP3_PORT" 20
 	atf_check -s exit:1 -o empty -e match:"$POP3_PORT" \
 	    timeout 20 "$POSTERN_BIN/posternd" -d -f "$T/postern.conf"
 	# No pid is recorded by a daemon that did not start.
@@ -178,8 +172,7 @@ EOF
 	# And posternd runs on it.
 	cp "$T/eff.conf" "$T/postern.conf"
 	postern_start
-	atf_check -o inline:"ok\n" "$T/py" -c 'from poptest import *
-main(lambda: expect_eq(Client().greeting, "+OK Macro banner", "greeting"))'
+	postern_check_greeting "Macro banner"
 	postern_check_log
 }
 effective_cleanup()

@@ -55,14 +55,7 @@ def run():
     c.expect("QUIT", "+OK Logging out.")
 main(run)
 PYEOF
-	"$T/py" hold.py > hold.out 2>&1 &
-	hpid=$!
-	i=0
-	while [ ! -f ready ]; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || { cat hold.out; atf_fail "no session"; }
-		sleep 0.05
-	done
+	postern_client_bg "$T/py" hold.py 300 "no session"
 
 	# A member through the group database.
 	atf_check -o match:"^ID +PROTO +STATE +USER" \
@@ -119,8 +112,7 @@ PYEOF
 	# root may still do everything.
 	atf_check -o match:"reloaded" "$CTL" reload
 	touch go
-	wait $hpid || { cat hold.out; atf_fail "the session failed"; }
-	atf_check -o inline:"ok\n" cat hold.out
+	postern_client_done hold.py
 	postern_check_log
 }
 members_cleanup()

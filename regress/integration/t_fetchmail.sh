@@ -8,34 +8,14 @@
 
 . "$(atf_get_srcdir)/postern.subr"
 
-# fetchmail_rc MODE KEEP: the rc file for stls|tls, keep|nokeep.
+# fetchmail_rc MODE KEEP: the rc file for stls|tls, keep|nokeep, and
+# ./fetch; $FP, when set, is the fingerprint to pin instead.
 fetchmail_rc()
 {
-	fp=$(openssl x509 -in "$T/certs/default.crt" -noout -md5 \
-	    -fingerprint | sed 's/.*=//')
 	case $1 in
-	stls)	port=$POP3_PORT; ssl="" ;;
-	tls)	port=$POP3S_PORT; ssl="ssl" ;;
+	stls)	postern_fetchmail_rc pop3 "$POP3_PORT" "" "$2" "${FP:-}" ;;
+	tls)	postern_fetchmail_rc pop3 "$POP3S_PORT" ssl "$2" "${FP:-}" ;;
 	esac
-	keep=""
-	[ "$2" = keep ] && keep="keep"
-	cat > rc <<EOF
-set no syslog
-poll 127.0.0.1 protocol pop3 service $port
-    user "alice" password "alicepw"
-    $ssl sslproto "tls1.2+" sslcertck sslcertfile "$T/certs/default.crt"
-    sslcommonname "localhost" sslfingerprint "${FP:-$fp}"
-    $keep
-    mda "cat >> $(pwd)/out"
-EOF
-	chmod 600 rc
-	# atf_check runs programs, not shell functions: a script.
-	cat > fetch <<EOF
-#!/bin/sh
-HOME="$(pwd)" exec timeout 60 fetchmail -f "$(pwd)/rc" \\
-    --idfile "$(pwd)/ids" --pidfile "$(pwd)/fetchmail.pid" -v
-EOF
-	chmod 755 ./fetch
 }
 
 fetchmail_test()
@@ -181,11 +161,8 @@ large_body()
 	postern_setup
 	{
 		printf 'Subject: large\n\n'
-		i=0
-		while [ $i -lt 5000 ]; do
-			printf 'line %05d of a large message, with some text to fill it up\n' $i
-			i=$((i + 1))
-		done
+		postern_lines 5000 \
+		    'line %05d of a large message, with some text to fill it up\n'
 	} > big
 	postern_start
 	for mode in tls stls; do

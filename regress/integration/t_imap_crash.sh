@@ -83,6 +83,23 @@ def gone(pid):
     raise Failure("session %d still there" % pid)
 
 
+def kill_session(pid, r):
+    """SIGKILL the session pid, wait until it is reaped, close its
+    client r."""
+    os.kill(pid, signal.SIGKILL)
+    gone(pid)
+    r.close()
+
+
+def first_select(*folders):
+    """A session that selects the folders, so that they and their
+    indexes exist before messages are generated into them."""
+    m = imaps(USER)
+    for f in folders:
+        m.select(f)
+    m.logout()
+
+
 class Snap:
     """A folder as a client sees it: UIDVALIDITY, UIDNEXT, UID -> id."""
 
@@ -167,9 +184,7 @@ def run_killed(line, cond, what, folder="INBOX"):
             break
         if time.time() - t0 > 60:
             raise Failure("%s: never reached the kill point" % what)
-    os.kill(pid, signal.SIGKILL)
-    gone(pid)
-    r.close()
+    kill_session(pid, r)
     return early
 PYEOF
 }
@@ -179,6 +194,14 @@ crash_setup()
 	imap_setup
 	imap_start
 	crash_lib
+}
+
+# crash_check: run c.py, which prints ok when all is well and notes on
+# its standard error where each kill landed; show those.
+crash_check()
+{
+	atf_check -o inline:"ok\n" -e save:notes "$T/ipy" c.py
+	cat notes
 }
 
 atf_test_case append cleanup
@@ -194,9 +217,7 @@ append_body()
 import re
 from crashlib import *
 
-m = imaps(USER)
-m.select("INBOX")
-m.logout()
+first_select("INBOX")
 generate("INBOX", 50, "base")
 (s0,) = snapshot("INBOX")
 expect_eq(len(s0.uids), 50, "generated")
@@ -214,9 +235,7 @@ t0 = time.time()
 while not any(os.stat(tmp + "/" + n).st_size > 0 for n in os.listdir(tmp)):
     check(time.time() - t0 < 30, "no partial file in tmp/")
     time.sleep(0.01)
-os.kill(pid, signal.SIGKILL)
-gone(pid)
-r.close()
+kill_session(pid, r)
 (s1,) = snapshot("INBOX")
 kept(s0, s1)
 expect_eq(s1.uids, s0.uids, "after a cut literal")
@@ -231,9 +250,7 @@ for i, delay in enumerate((0, 0.0005, 0.002, 0.005, 0.02, 0.1)):
     pid = session_pid()
     r.send(b"b APPEND INBOX {%d+}\r\n" % len(msg) + msg + b"\r\n")
     time.sleep(delay)
-    os.kill(pid, signal.SIGKILL)
-    gone(pid)
-    r.close()
+    kill_session(pid, r)
     (s2,) = snapshot("INBOX")
     kept(s1, s2)
     unique(s2)
@@ -249,9 +266,7 @@ pid = session_pid()
 out = r.cmd(b"c APPEND INBOX {%d+}\r\n" % len(body) + body)
 mo = re.match(rb"c OK \[APPENDUID (\d+) (\d+)\]", out[-1])
 check(mo is not None, out)
-os.kill(pid, signal.SIGKILL)
-gone(pid)
-r.close()
+kill_session(pid, r)
 (s3,) = snapshot("INBOX")
 kept(s1, s3)
 expect_eq(int(mo.group(1)), s3.uv, "APPENDUID validity")
@@ -267,8 +282,7 @@ check(int(mo.group(1)) >= s3.next, "UID %s reused" % mo.group(1))
 m.logout()
 print("ok")
 PYEOF
-	atf_check -o inline:"ok\n" -e save:notes "$T/ipy" c.py
-	cat notes
+	crash_check
 }
 append_cleanup()
 {
@@ -290,9 +304,7 @@ import re
 from crashlib import *
 
 N = 2000
-m = imaps(USER)
-m.select("INBOX")
-m.logout()
+first_select("INBOX")
 generate("INBOX", N, "copy")
 src, dst = snapshot("INBOX", "Archive")
 expect_eq(len(src.uids), N, "generated")
@@ -333,8 +345,7 @@ for mid in src.ids():
     check(d2.ids().count(mid) == dst.ids().count(mid) + 1, mid)
 print("ok")
 PYEOF
-	atf_check -o inline:"ok\n" -e save:notes "$T/ipy" c.py
-	cat notes
+	crash_check
 }
 copy_cleanup()
 {
@@ -355,10 +366,7 @@ move_body()
 from crashlib import *
 
 N = 2000
-m = imaps(USER)
-m.select("INBOX")
-m.select("Junk")
-m.logout()
+first_select("INBOX", "Junk")
 generate("INBOX", N, "move")
 generate("Junk", 100, "junk")
 src, dst = snapshot("INBOX", "Junk")
@@ -399,8 +407,7 @@ expect_eq(len(s2.uids), 0, "source after the last MOVE")
 expect_eq(sorted(d2.ids()), sorted(all_ids), "target after the last MOVE")
 print("ok")
 PYEOF
-	atf_check -o inline:"ok\n" -e save:notes "$T/ipy" c.py
-	cat notes
+	crash_check
 }
 move_cleanup()
 {
@@ -422,9 +429,7 @@ import re
 from crashlib import *
 
 N = 2000
-m = imaps(USER)
-m.select("INBOX")
-m.logout()
+first_select("INBOX")
 generate("INBOX", N, "exp")
 (s0,) = snapshot("INBOX")
 curd = MD + "/cur"
@@ -472,8 +477,7 @@ kept(s2, s3)
 expect_eq(s3.ids(), ["after@example.org"], "after the last EXPUNGE")
 print("ok")
 PYEOF
-	atf_check -o inline:"ok\n" -e save:notes "$T/ipy" c.py
-	cat notes
+	crash_check
 }
 expunge_cleanup()
 {

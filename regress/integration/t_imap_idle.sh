@@ -15,10 +15,7 @@ idle_delivery_head()
 }
 idle_delivery_body()
 {
-	imap_setup
-	printf 'Subject: one\n\none\n' > m1
-	postern_deliver alice m1 > /dev/null
-	imap_start
+	imap_start_one
 	cat > c.py <<'PYEOF'
 import time
 from imaptest import *

@@ -20,10 +20,7 @@ session_limits_head()
 }
 session_limits_body()
 {
-	imap_setup
-	printf 'Subject: one\n\none\n' > m1
-	postern_deliver alice m1 > /dev/null
-	imap_start
+	imap_start_one
 	cat > c.py <<'PYEOF'
 from imaptest import *
 

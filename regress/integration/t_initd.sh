@@ -147,18 +147,11 @@ lsb_body()
 	cp good.conf "$T/postern.conf"
 
 	# Nor does one whose port someone else holds; start says so.
-	$PY -c "import socket, time
-s = socket.socket(); s.bind(('127.0.0.1', $POP3_PORT)); s.listen(1)
-open('held', 'w').close()
-time.sleep(30)" &
-	holder=$!
-	echo $holder > holder.pid
-	i=0
-	while [ ! -f held ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	postern_hold_port "$POP3_PORT" 30
 	atf_check -s exit:1 -o ignore -e match:"cannot open listeners" \
 	    "$INITD" start
-	kill $holder
-	wait $holder 2>/dev/null
+	kill $HOLDER
+	wait $HOLDER 2>/dev/null
 	atf_check -s exit:3 -o ignore "$INITD" status
 
 	# A master that died under the script: status 1, start recovers.

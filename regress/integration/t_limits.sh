@@ -140,15 +140,11 @@ PYEOF
 	atf_check -o inline:"ok\n" "$T/py" c.py
 	atf_check -s exit:1 grep -q "refused:" "$T/log"
 	# The same through a network and a block.
-	postern_stop
-	postern_write_conf "trusted-networks { 10.0.0.0/8, 127.0.0.0/8 }"
-	postern_start
+	postern_restart "trusted-networks { 10.0.0.0/8, 127.0.0.0/8 }"
 	atf_check -o inline:"ok\n" "$T/py" c.py
 	atf_check -s exit:1 grep -q "refused:" "$T/log"
 	# An untrusted network does not cover 127.0.0.1.
-	postern_stop
-	postern_write_conf "trusted-networks 127.0.0.2/32"
-	postern_start
+	postern_restart "trusted-networks 127.0.0.2/32"
 	atf_check -o inline:"ok\n" "$T/py" -c 'from limits import *
 def run():
     wait_idle()     # the start-up probes are gone
@@ -224,20 +220,33 @@ killed_body()
 	cat > c.py <<'PYEOF'
 from limits import *
 
-def kill_all(pattern, n):
+def kill_all(pattern, n, cs, what):
+    """SIGKILL the n processes matching pattern; each client of cs
+    sees the end of its connection to the killed what."""
     pids = children(pattern)
     expect_eq(len(pids), n, "processes matching %r" % pattern)
     for p in pids:
         os.kill(p, signal.SIGKILL)
+    for c in cs:
+        check(c.at_eof(), "client of a killed " + what)
+
+def logged_in(cs):
+    """alice, bob and carol logged in on the three clients cs."""
+    for c, u in zip(cs, ("alice", "bob", "carol")):
+        c.login(u, u + "pw")
+    return cs
+
+def all_ended():
+    wait_for(lambda: not children("postern-session") and
+             not children("postern-worker") and
+             not children("postern-tlsworker"), "all children to end")
 
 def run():
     wait_idle()     # the start-up probes are gone
     # Pre-login workers.
     cs = hold(3)
     expect_eq(refused(), REFUSAL, "the 4th")
-    kill_all("pre-login", 3)
-    for c in cs:
-        check(c.at_eof(), "client of a killed worker")
+    kill_all("pre-login", 3, cs, "worker")
     cs = [accepted()] + hold(2)
     expect_eq(refused(), REFUSAL, "the 4th again")
     close_all(cs)
@@ -246,37 +255,24 @@ def run():
     cs = hold(3)
     cs[0].stls()
     expect_eq(refused(), REFUSAL, "the 4th after STLS")
-    kill_all("postern-tlsworker", 1)
-    check(cs[0].at_eof(), "client of a killed TLS worker")
+    kill_all("postern-tlsworker", 1, cs[:1], "TLS worker")
     cs = cs[1:] + [accepted()]
     expect_eq(refused(), REFUSAL, "the 4th after the TLS worker")
     close_all(cs)
     wait_idle()
     # Sessions: clear text (no relay) and TLS (relay).
-    cs = [accepted(), Client(tls=True), Client(tls=True)]
-    for c, u in zip(cs, ("alice", "bob", "carol")):
-        c.login(u, u + "pw")
+    cs = logged_in([accepted(), Client(tls=True), Client(tls=True)])
     expect_eq(refused(), REFUSAL, "with three sessions")
-    kill_all("postern-session", 3)
-    for c in cs:
-        check(c.at_eof(), "client of a killed session")
+    kill_all("postern-session", 3, cs, "session")
     # TLS relays.
     accepted().close()
-    wait_for(lambda: not children("postern-session") and
-             not children("postern-worker") and
-             not children("postern-tlsworker"), "all children to end")
-    cs = [Client(tls=True) for u in range(3)]
-    for c, u in zip(cs, ("alice", "bob", "carol")):
-        c.login(u, u + "pw")
-    kill_all("tls-relay", 3)
-    for c in cs:
-        check(c.at_eof(), "client of a killed relay")
+    all_ended()
+    cs = logged_in([Client(tls=True) for u in range(3)])
+    kill_all("tls-relay", 3, cs, "relay")
     cs = [accepted()] + hold(2)
     expect_eq(refused(), REFUSAL, "the 4th at the end")
     close_all(cs)
-    wait_for(lambda: not children("postern-session") and
-             not children("postern-worker") and
-             not children("postern-tlsworker"), "all children to end")
+    all_ended()
 main(run)
 PYEOF
 	atf_check -o inline:"ok\n" "$T/py" c.py

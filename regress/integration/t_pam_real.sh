@@ -205,13 +205,9 @@ PYEOF
 	atf_check -o match:'auth failed: .* user="lowuid"' cat "$T/log"
 	atf_check -s exit:1 grep -q "pop3 rootish" "$T/log"
 	# first-valid-uid 400 lets uid 500 in, never uid 0.
-	postern_stop
-	postern_write_conf "failure-delay-max 1s" "first-valid-uid 400"
-	postern_start
+	postern_restart "failure-delay-max 1s" "first-valid-uid 400"
 	atf_check -o inline:"ok\n" "$T/py" c.py rootish lowuid,justbelow
-	postern_stop
-	postern_write_conf "failure-delay-max 1s" "first-valid-uid 0"
-	postern_start
+	postern_restart "failure-delay-max 1s" "first-valid-uid 0"
 	atf_check -o inline:"ok\n" "$T/py" c.py rootish lowuid
 	postern_check_log
 }

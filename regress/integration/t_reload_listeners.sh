@@ -32,15 +32,28 @@ write_conf()
 	} >> "$T/postern.conf"
 }
 
-# wait_ready FILE: the holding client's sign, up to 15 s.
-wait_ready()
+# rl_setup: imap_setup with the administration tools, the ports of the
+# daemon by short names: P1 and P2 (POP3, plain and implicit TLS), I1
+# and I2 (IMAP).
+rl_setup()
 {
-	i=0
-	while [ ! -f "$1" ]; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || { cat hold.out; atf_fail "no $1"; }
-		sleep 0.05
-	done
+	imap_setup
+	admin_py
+	admin_tools
+	P1=$POP3_PORT
+	P2=$POP3S_PORT
+	I1=$IMAP_PORT
+	I2=$IMAPS_PORT
+}
+
+# rl_start: start the daemon on the four ports of rl_setup.
+rl_start()
+{
+	write_conf "	listen on 127.0.0.1 port $P1
+	listen on 127.0.0.1 port $P2 tls" \
+	    "	listen on 127.0.0.1 port $I1
+	listen on 127.0.0.1 port $I2 tls"
+	imap_start
 }
 
 atf_test_case add_remove_keep cleanup
@@ -54,23 +67,13 @@ add_remove_keep_head()
 }
 add_remove_keep_body()
 {
-	imap_setup
-	admin_py
-	admin_tools
+	rl_setup
 	printf 'Subject: kept\r\n\r\nbody\r\n' > m1
 	postern_deliver alice m1 > /dev/null
 	postern_deliver carol m1 > /dev/null
-	P1=$POP3_PORT
-	P2=$POP3S_PORT
-	I1=$IMAP_PORT
-	I2=$IMAPS_PORT
 	P3=$(postern_free_port)
 	I3=$(postern_free_port)
-	write_conf "	listen on 127.0.0.1 port $P1
-	listen on 127.0.0.1 port $P2 tls" \
-	    "	listen on 127.0.0.1 port $I1
-	listen on 127.0.0.1 port $I2 tls"
-	imap_start
+	rl_start
 	ino_p1=$(admin_listen_inode "$P1")
 	ino_i2=$(admin_listen_inode "$I2")
 	[ -n "$ino_p1" ] && [ -n "$ino_i2" ] || atf_fail "no listening sockets"
@@ -99,10 +102,8 @@ def run():
     c.imap(b"c4", b"LOGOUT")
 main(run)
 PYEOF
-	"$T/apy" hold.py > hold.out 2>&1 &
-	hpid=$!
-	echo $hpid > hold.pid
-	wait_ready ready
+	postern_client_bg "$T/apy" hold.py 300 "no ready"
+	echo $CLIENT > hold.pid
 
 	write_conf "	listen on 127.0.0.1 port $P1
 	listen on 127.0.0.1 port $P3
@@ -135,11 +136,7 @@ PYEOF
 	    "$CTL" -t show sessions
 
 	touch go
-	wait $hpid
-	rc=$?
-	cat hold.out
-	atf_check_equal 0 $rc
-	atf_check -o inline:"ok\n" cat hold.out
+	postern_client_done hold.py
 	postern_check_log
 }
 add_remove_keep_cleanup()
@@ -159,13 +156,7 @@ change_kind_body()
 {
 	# A port that changes kind or protocol keeps its socket: binding it
 	# anew while the old one still listens would fail the reload.
-	imap_setup
-	admin_py
-	admin_tools
-	P1=$POP3_PORT
-	P2=$POP3S_PORT
-	I1=$IMAP_PORT
-	I2=$IMAPS_PORT
+	rl_setup
 	P3=$(postern_free_port)
 	write_conf "	listen on 127.0.0.1 port $P1
 	listen on 127.0.0.1 port $P2 tls
@@ -200,26 +191,12 @@ bind_fails_head()
 }
 bind_fails_body()
 {
-	imap_setup
-	admin_py
-	admin_tools
-	P1=$POP3_PORT
-	P2=$POP3S_PORT
-	I1=$IMAP_PORT
-	I2=$IMAPS_PORT
+	rl_setup
 	HELD=$(postern_free_port)
-	write_conf "	listen on 127.0.0.1 port $P1
-	listen on 127.0.0.1 port $P2 tls" \
-	    "	listen on 127.0.0.1 port $I1
-	listen on 127.0.0.1 port $I2 tls"
-	imap_start
+	rl_start
 	ino_p1=$(admin_listen_inode "$P1")
-	$PY -c "import socket, time
-s = socket.socket(); s.bind(('127.0.0.1', $HELD)); s.listen(1)
-open('held', 'w').close()
-time.sleep(60)" &
-	echo $! > holder.pid
-	wait_ready held
+	postern_hold_port "$HELD" 60
+	postern_wait_file held 300 "no held" hold.out
 
 	write_conf "	listen on 127.0.0.1 port $P1
 	listen on 127.0.0.1 port $HELD

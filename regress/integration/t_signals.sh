@@ -7,6 +7,15 @@
 
 . "$(atf_get_srcdir)/postern.subr"
 
+# start_one_message: the daemon, with one message of 22 octets for alice.
+start_one_message()
+{
+	postern_setup
+	printf 'Subject: a\n\nbody a\n' > ma
+	postern_deliver alice ma
+	postern_start
+}
+
 atf_test_case hup_banner cleanup
 hup_banner_head()
 {
@@ -16,10 +25,7 @@ hup_banner_head()
 }
 hup_banner_body()
 {
-	postern_setup
-	printf 'Subject: a\n\nbody a\n' > ma
-	postern_deliver alice ma
-	postern_start
+	start_one_message
 	# A client that stays logged in across the reload; it waits for
 	# the file "go" before using its session again.
 	cat > session.py <<'PYEOF'
@@ -37,14 +43,7 @@ def run():
     c.expect("QUIT", "+OK Logging out.")
 main(run)
 PYEOF
-	"$T/py" session.py > session.out 2>&1 &
-	spid=$!
-	i=0
-	while [ ! -f ready ]; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || { cat session.out; atf_fail "no session"; }
-		sleep 0.05
-	done
+	postern_client_bg "$T/py" session.py 200 "no session"
 	session=$(postern_procs "postern-session: pop3 alice")
 	[ -n "$session" ] || atf_fail "no session process"
 
@@ -61,11 +60,7 @@ main(run)'
 	atf_check_equal "$session" \
 	    "$(postern_procs "postern-session: pop3 alice")"
 	touch go
-	wait $spid
-	rc=$?
-	cat session.out
-	atf_check_equal 0 $rc
-	atf_check -o inline:"ok\n" cat session.out
+	postern_client_done session.py
 	# The master is the same process.
 	atf_check -s exit:0 kill -0 "$(postern_pid)"
 	postern_check_log
@@ -88,8 +83,7 @@ hup_broken_body()
 	POP3_EXTRA='	banner "Old banner"'
 	postern_write_conf
 	postern_start
-	atf_check -o inline:"ok\n" "$T/py" -c 'from poptest import *
-main(lambda: expect_eq(Client().greeting, "+OK Old banner", "greeting"))'
+	postern_check_greeting "Old banner"
 	cp "$T/postern.conf" good.conf
 	# Line 3 of the file has an unknown keyword; a later line a bad
 	# number.
@@ -115,8 +109,7 @@ main(run)'
 	sed 's/Old banner/Fixed banner/' good.conf > "$T/postern.conf"
 	kill -HUP "$(postern_pid)"
 	postern_wait_log "reload: configuration"
-	atf_check -o inline:"ok\n" "$T/py" -c 'from poptest import *
-main(lambda: expect_eq(Client().greeting, "+OK Fixed banner", "greeting"))'
+	postern_check_greeting "Fixed banner"
 	postern_check_log
 }
 hup_broken_cleanup()
@@ -165,23 +158,14 @@ def run():
     Client(tls=True).close()
 main(run)"
 	# A port someone else holds: the reload fails as a whole.
-	$PY -c "import socket, time, sys
-s = socket.socket(); s.bind(('127.0.0.1', $extra)); s.listen(1)
-open('held', 'w').close()
-time.sleep(20)" &
-	holder=$!
-	echo $holder > holder.pid
-	i=0
-	while [ ! -f held ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	postern_hold_port "$extra" 20
 	POP3_EXTRA="	listen on 127.0.0.1 port $extra
 	banner \"Not applied\""
 	postern_write_conf
 	kill -HUP "$(postern_pid)"
 	postern_wait_log "keeping the running configuration"
-	kill $holder
-	atf_check -o inline:"ok\n" "$T/py" -c 'from poptest import *
-main(lambda: expect_eq(Client().greeting, "+OK postern POP3 server ready.",
-                       "greeting"))'
+	kill $HOLDER
+	postern_check_greeting "postern POP3 server ready."
 	postern_check_log
 }
 hup_listeners_cleanup()
@@ -194,10 +178,7 @@ hup_listeners_cleanup()
 # another is before login.
 term_test()
 {
-	postern_setup
-	printf 'Subject: a\n\nbody a\n' > ma
-	postern_deliver alice ma
-	postern_start
+	start_one_message
 	cat > clients.py <<'PYEOF'
 import os, time
 from poptest import *
@@ -217,14 +198,7 @@ def run():
     check(b.at_eof(), "pre-login connection closed")
 main(run)
 PYEOF
-	"$T/py" clients.py > clients.out 2>&1 &
-	cpid=$!
-	i=0
-	while [ ! -f ready ]; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || { cat clients.out; atf_fail "no clients"; }
-		sleep 0.05
-	done
+	postern_client_bg "$T/py" clients.py 200 "no clients"
 	atf_check -s exit:0 test -f "$T/posternd.pid"
 	atf_check_equal "$(postern_pid)" "$(cat "$T/posternd.pid")"
 	pid=$(postern_pid)
@@ -237,7 +211,7 @@ PYEOF
 	rm -f "$T/posternd.pid.bg"
 	atf_check_equal 0 "$rc"
 	[ $((end - start)) -le 7 ] || atf_fail "took $((end - start))s to stop"
-	wait $cpid
+	wait $CLIENT
 	crc=$?
 	cat clients.out
 	atf_check_equal 0 "$crc"

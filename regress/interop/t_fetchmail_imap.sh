@@ -15,30 +15,10 @@
 # ./fetch to run fetchmail with it.
 fim_rc()
 {
-	fp=$(openssl x509 -in "$T/certs/default.crt" -noout -md5 \
-	    -fingerprint | sed 's/.*=//')
 	case $1 in
-	starttls)	port=$IMAP_PORT; ssl="" ;;
-	tls)		port=$IMAPS_PORT; ssl="ssl" ;;
+	starttls)	postern_fetchmail_rc imap "$IMAP_PORT" "" "$2" ;;
+	tls)		postern_fetchmail_rc imap "$IMAPS_PORT" ssl "$2" ;;
 	esac
-	keep=""
-	[ "$2" = keep ] && keep="keep"
-	cat > rc <<EOF
-set no syslog
-poll 127.0.0.1 protocol imap service $port
-    user "alice" password "alicepw"
-    $ssl sslproto "tls1.2+" sslcertck sslcertfile "$T/certs/default.crt"
-    sslcommonname "localhost" sslfingerprint "$fp"
-    $keep
-    mda "cat >> $(pwd)/out"
-EOF
-	chmod 600 rc
-	cat > fetch <<EOF
-#!/bin/sh
-HOME="$(pwd)" exec timeout 60 fetchmail -f "$(pwd)/rc" \\
-    --idfile "$(pwd)/ids" --pidfile "$(pwd)/fetchmail.pid" -v
-EOF
-	chmod 755 ./fetch
 }
 
 fim_test()
@@ -53,11 +33,7 @@ fim_test()
 '\nGr\303\274\303\237e aus K\303\266ln\n' > m3
 	{
 		printf 'Subject: large\nMessage-ID: <four@x>\n\n'
-		i=0
-		while [ $i -lt 4000 ]; do
-			printf 'line %05d of a large message, some text\n' $i
-			i=$((i + 1))
-		done
+		postern_lines 4000 'line %05d of a large message, some text\n'
 	} > m4
 	for m in m1 m2 m3 m4; do
 		postern_deliver alice $m > /dev/null

@@ -55,6 +55,18 @@ ossl_versions()
 	done
 }
 
+# ossl_upgraded PORT MODE INPUT: the lines INPUT (printf escapes)
+# through openssl s_client -quiet after -starttls MODE (imap, pop3) on
+# PORT; what the server answers in MODE.out.
+ossl_upgraded()
+{
+	# shellcheck disable=SC2059
+	printf "$3" > "$2.in"
+	atf_check -o save:"$2.out" -e ignore sh -c "timeout 20 openssl \
+	    s_client -quiet -connect 127.0.0.1:$1 -starttls $2 \
+	    -CAfile '$T/certs/default.crt' -verify_return_error < $2.in"
+}
+
 atf_test_case versions cleanup
 versions_head()
 {
@@ -93,17 +105,11 @@ starttls_body()
 	ossl_versions "$IMAP_PORT" imap
 	ossl_versions "$POP3_PORT" pop3
 	# After the upgrade: logins offered, STARTTLS no more.
-	printf 'a CAPABILITY\r\nb LOGOUT\r\n' > imap.in
-	atf_check -o save:imap.out -e ignore sh -c "timeout 20 openssl \
-	    s_client -quiet -connect 127.0.0.1:$IMAP_PORT -starttls imap \
-	    -CAfile '$T/certs/default.crt' -verify_return_error < imap.in"
+	ossl_upgraded "$IMAP_PORT" imap 'a CAPABILITY\r\nb LOGOUT\r\n'
 	atf_check -o match:"^\* CAPABILITY .*AUTH=PLAIN" cat imap.out
 	atf_check -s exit:1 grep -q "STARTTLS\|LOGINDISABLED" imap.out
 	atf_check -o match:"^b OK " cat imap.out
-	printf 'CAPA\r\nQUIT\r\n' > pop3.in
-	atf_check -o save:pop3.out -e ignore sh -c "timeout 20 openssl \
-	    s_client -quiet -connect 127.0.0.1:$POP3_PORT -starttls pop3 \
-	    -CAfile '$T/certs/default.crt' -verify_return_error < pop3.in"
+	ossl_upgraded "$POP3_PORT" pop3 'CAPA\r\nQUIT\r\n'
 	atf_check -o match:"^USER" cat pop3.out
 	atf_check -s exit:1 grep -q "^STLS" pop3.out
 	atf_check -o match:"^\+OK" cat pop3.out
