@@ -152,6 +152,7 @@ int	 backend_cacheable(const struct auth_config *);
 
 struct delay_table;
 
+time_t		 delay_now(void);
 struct delay_table *delay_new(size_t, time_t);
 void		 delay_free(struct delay_table *);
 unsigned int	 delay_failure(struct delay_table *, const char *, time_t);

@@ -32,6 +32,9 @@ static TAILQ_HEAD(, backend_file) backend_files =
 static struct pwfile	*backend_file(const char *, int);
 static int		 backend_uses(const struct auth_config *,
 			    const char *);
+static void		 backend_chain(const struct auth_config *,
+			    const char *, const char *, const char *, int,
+			    struct verify_result *);
 
 void
 verify_set(struct verify_result *r, int status, uint32_t code,
@@ -180,45 +183,7 @@ void
 backend_verify(const struct auth_config *conf, const char *user,
     const char *pass, const char *rhost, struct verify_result *r)
 {
-	const struct auth_backend	*b;
-	struct pwfile			*pf;
-	struct passwd			*pw;
-	uint32_t			 i;
-
-	for (i = 0; i < conf->nbackends; i++) {
-		b = &conf->backends[i];
-		switch (b->type) {
-		case AUTH_BACKEND_PASSWD:
-			if ((pf = backend_file(b->arg, 0)) == NULL) {
-				memset(r, 0, sizeof(*r));
-				verify_set(r, VERIFY_UNKNOWN, 0,
-				    "passwd-file not loaded");
-				break;
-			}
-			pwfile_verify(pf, user, pass, r);
-			/*
-			 * A virtual user who is also a system user with the
-			 * same uid gets that user's groups.
-			 */
-			if (r->status == VERIFY_OK &&
-			    (pw = getpwnam(r->id.user)) != NULL &&
-			    pw->pw_uid == r->id.uid)
-				backend_groups(r->id.user, r->id.gid, r);
-			break;
-		case AUTH_BACKEND_PAM:
-			authpam_verify(b->arg, user, pass, rhost, r);
-			break;
-		default:
-			memset(r, 0, sizeof(*r));
-			verify_set(r, VERIFY_FAIL, AUTH_FAIL_TEMP,
-			    "unknown backend type %u", b->type);
-			break;
-		}
-		if (r->status != VERIFY_UNKNOWN)
-			return;
-	}
-	memset(r, 0, sizeof(*r));
-	verify_set(r, VERIFY_UNKNOWN, 0, "unknown user");
+	backend_chain(conf, user, pass, rhost, 0, r);
 }
 
 /*
@@ -230,6 +195,21 @@ backend_verify(const struct auth_config *conf, const char *user,
 void
 backend_lookup(const struct auth_config *conf, const char *user,
     const char *rhost, struct verify_result *r)
+{
+	backend_chain(conf, user, NULL, rhost, 1, r);
+}
+
+/*
+ * The chain both of the above walk, so that the order of the backends,
+ * the fall-through on an unknown user and the groups of a virtual user
+ * cannot come to differ between a password login and a GSSAPI one.
+ * With lookup set, each backend is asked without a password and pass
+ * is not used.  A flag says so rather than a NULL pass: a password
+ * that goes missing must not turn a check into a lookup.
+ */
+static void
+backend_chain(const struct auth_config *conf, const char *user,
+    const char *pass, const char *rhost, int lookup, struct verify_result *r)
 {
 	const struct auth_backend	*b;
 	struct pwfile			*pf;
@@ -246,14 +226,24 @@ backend_lookup(const struct auth_config *conf, const char *user,
 				    "passwd-file not loaded");
 				break;
 			}
-			pwfile_lookup(pf, user, r);
+			if (lookup)
+				pwfile_lookup(pf, user, r);
+			else
+				pwfile_verify(pf, user, pass, r);
+			/*
+			 * A virtual user who is also a system user with the
+			 * same uid gets that user's groups.
+			 */
 			if (r->status == VERIFY_OK &&
 			    (pw = getpwnam(r->id.user)) != NULL &&
 			    pw->pw_uid == r->id.uid)
 				backend_groups(r->id.user, r->id.gid, r);
 			break;
 		case AUTH_BACKEND_PAM:
-			authpam_lookup(b->arg, user, rhost, r);
+			if (lookup)
+				authpam_lookup(b->arg, user, rhost, r);
+			else
+				authpam_verify(b->arg, user, pass, rhost, r);
 			break;
 		default:
 			memset(r, 0, sizeof(*r));

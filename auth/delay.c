@@ -4,7 +4,8 @@
  * only after a delay that doubles with each recent failure.  A table
  * is bounded: an entry is forgotten after a quiet period, and when
  * the table is full the entry whose last failure is oldest goes.
- * Time is passed in, so tests need no clock.
+ * Time is passed in, so tests need no clock; delay_now() is the clock
+ * postern-auth passes, and the login cache's ages count in it too.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth.h"
 #include "log.h"
@@ -55,6 +57,17 @@ static int
 delay_cmp(struct delay_entry *a, struct delay_entry *b)
 {
 	return strcmp(a->key, b->key);
+}
+
+/* Seconds of a clock that does not go back. */
+time_t
+delay_now(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime");
+	return ts.tv_sec;
 }
 
 struct delay_table *

@@ -31,6 +31,8 @@ static void	authpam_nodelay(int, unsigned int, void *);
 static void	authpam_fail(struct verify_result *, const char *, int);
 static void	authpam_identity(pam_handle_t *, const char *,
 		    struct verify_result *);
+static int	authpam_account(pam_handle_t *, int, const char *,
+		    struct verify_result *);
 
 /*
  * Answer every hidden prompt with the password and every visible one
@@ -147,12 +149,8 @@ authpam_verify(const char *service, const char *user, const char *pass,
 		authpam_fail(r, "pam_authenticate", rv);
 		goto done;
 	}
-	rv = pam_acct_mgmt(ph, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
-	if (rv != PAM_SUCCESS) {
-		authpam_fail(r, "pam_acct_mgmt", rv);
-		goto done;
-	}
-	authpam_identity(ph, user, r);
+	rv = authpam_account(ph, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK,
+	    user, r);
 done:
 	pam_end(ph, rv);
 }
@@ -196,6 +194,24 @@ authpam_identity(pam_handle_t *ph, const char *user, struct verify_result *r)
 }
 
 /*
+ * The last step of both transactions: account management with flags,
+ * then the identity when it agrees.  Returns PAM's answer, for
+ * pam_end().
+ */
+static int
+authpam_account(pam_handle_t *ph, int flags, const char *user,
+    struct verify_result *r)
+{
+	int	rv;
+
+	if ((rv = pam_acct_mgmt(ph, flags)) != PAM_SUCCESS)
+		authpam_fail(r, "pam_acct_mgmt", rv);
+	else
+		authpam_identity(ph, user, r);
+	return rv;
+}
+
+/*
  * A user GSSAPI authenticated: no password to check, but the account
  * must exist and PAM's account management (expiry, locks, access
  * modules) must accept it, as sshd does for its key logins.
@@ -223,12 +239,7 @@ authpam_lookup(const char *service, const char *user, const char *rhost,
 		authpam_fail(r, "pam_set_item", rv);
 		goto done;
 	}
-	rv = pam_acct_mgmt(ph, PAM_SILENT);
-	if (rv != PAM_SUCCESS) {
-		authpam_fail(r, "pam_acct_mgmt", rv);
-		goto done;
-	}
-	authpam_identity(ph, user, r);
+	rv = authpam_account(ph, PAM_SILENT, user, r);
 done:
 	pam_end(ph, rv);
 }

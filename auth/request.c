@@ -74,7 +74,6 @@ static void	 request_delayed(int, short, void *);
 static int	 request_delayed_code(uint32_t);
 static const char *request_mech_name(const struct areq *, char *, size_t);
 static const char *request_vis(const char *, char *, size_t);
-static time_t	 request_now(void);
 
 RB_GENERATE_STATIC(areq_tree, areq, node, areq_cmp)
 
@@ -377,7 +376,7 @@ request_fail(struct areq *r, uint32_t code, const char *reason)
 	time_t		 now;
 
 	if (request_delayed_code(code)) {
-		now = request_now();
+		now = delay_now();
 		delay_addrkey(r->start.client_addr, key, sizeof(key));
 		n = delay_failure(req_delay_addr, key, now);
 		if (r->ms.user[0] != '\0') {
@@ -446,14 +445,4 @@ request_vis(const char *s, char *buf, size_t len)
 	(void)strnvis(buf, s, len, VIS_SAFE | VIS_CSTYLE | VIS_OCTAL |
 	    VIS_DQ);
 	return buf;
-}
-
-static time_t
-request_now(void)
-{
-	struct timespec	ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		fatal("clock_gettime");
-	return ts.tv_sec;
 }

@@ -53,7 +53,6 @@ static void	verify_finish(struct verify_job *);
 static void	verify_next(void);
 static void	verify_temp(struct verify_job *, const char *);
 static int	verify_cached(struct verify_job *);
-static time_t	verify_now(void);
 
 /*
  * closefd: the master channel, closed in every child.  The login cache
@@ -211,7 +210,7 @@ verify_cached(struct verify_job *j)
 	j->ver.config = j->confgen;
 	j->ver.access = access_generation();
 	backend_generations(j->conf, j->ver.pwfile, AUTH_MAXBACKENDS);
-	if (!cache_lookup(j->mac, &j->ver, verify_now(), &j->res)) {
+	if (!cache_lookup(j->mac, &j->ver, delay_now(), &j->res)) {
 		j->cacheable = 1;
 		return 0;
 	}
@@ -293,7 +292,7 @@ verify_read(int fd, short ev, void *arg)
 			    (long)j->pid);
 			verify_temp(j, "malformed answer from the verifier");
 		} else if (j->cacheable)
-			(void)cache_store(j->mac, &j->ver, verify_now(),
+			(void)cache_store(j->mac, &j->ver, delay_now(),
 			    &j->res);
 	}
 	verify_finish(j);
@@ -378,15 +377,4 @@ verify_next(void)
 		TAILQ_REMOVE(&verify_waiting, j, entry);
 		verify_spawn(j);
 	}
-}
-
-/* Seconds of a clock that does not go back, for the cache's ages. */
-static time_t
-verify_now(void)
-{
-	struct timespec	ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		fatal("clock_gettime");
-	return ts.tv_sec;
 }

@@ -69,7 +69,6 @@ struct xfer {
 #define X_TMP		1	/* in the target's tmp/ */
 #define X_CUR		2	/* in the target's cur/ */
 
-static int	 write_all(int, const void *, size_t);
 static int	 make_base(char *, size_t, const char *, uint64_t, uint64_t);
 static int	 make_final(struct xfer *, uint64_t);
 static int	 xfer_sizes(struct folder *, struct xfer *, int, const char *);
@@ -79,24 +78,6 @@ static int	 assign(struct folder *, struct xfer *, size_t, uint32_t *);
 static void	 undo(struct folder *, struct xfer *, size_t);
 static int	 prepare(struct folder *, const uint32_t *, size_t,
 		    const char *, struct folder **, struct xfer **);
-
-static int
-write_all(int fd, const void *data, size_t len)
-{
-	const char	*p = data;
-	ssize_t		 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
 
 /* The unique part and the sizes readers take from the name. */
 static int
@@ -158,7 +139,7 @@ store_copy_file(int src, int dirfd, const char *name, time_t mtime)
 			goto fail;
 		if (n == 0)
 			break;
-		if (write_all(fd, buf, (size_t)n) == -1)
+		if (store_write_all(fd, buf, (size_t)n) == -1)
 			goto fail;
 	}
 	ts[0].tv_sec = ts[1].tv_sec = mtime;
@@ -218,7 +199,7 @@ store_append_write(struct store_append *a, const void *data, size_t len)
 		errno = EIO;
 		return -1;
 	}
-	if (write_all(a->fd, data, len) == -1) {
+	if (store_write_all(a->fd, data, len) == -1) {
 		a->failed = 1;
 		return -1;
 	}

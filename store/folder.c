@@ -117,18 +117,12 @@ list_dirs(struct store *st, struct ltree *t)
 	const char	*name, *p;
 	char		 norm[STORE_NAME_MAX + 1];
 	DIR		*dp;
-	int		 fd;
 
 	if ((n = lnode_get(t, "INBOX", 5)) == NULL)
 		return -1;
 	n->exists = 1;
-	if ((fd = openat(st->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
+	if ((dp = store_opendir(st->fd, ".")) == NULL)
 		return -1;
-	if ((dp = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -1;
-	}
 	while ((errno = 0, de = readdir(dp)) != NULL) {
 		if (de->d_name[0] != '.')
 			continue;
@@ -507,17 +501,12 @@ child_dirs(struct store *st, const char *norm, char ***vp, size_t *np)
 	DIR		*dp;
 	char		**v = NULL, **nv;
 	size_t		 n = 0, cap = 0, len = strlen(norm);
-	int		 fd, saved;
+	int		 saved;
 
 	*vp = NULL;
 	*np = 0;
-	if ((fd = openat(st->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
+	if ((dp = store_opendir(st->fd, ".")) == NULL)
 		return -1;
-	if ((dp = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -1;
-	}
 	while ((errno = 0, de = readdir(dp)) != NULL) {
 		if (de->d_name[0] != '.' ||
 		    strncmp(de->d_name + 1, norm, len) != 0 ||
@@ -721,15 +710,9 @@ sweep(struct store *st)
 	struct stat	 sb;
 	DIR		*dp;
 	time_t		 now = time(NULL);
-	int		 fd;
 
-	if ((fd = openat(st->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
+	if ((dp = store_opendir(st->fd, ".")) == NULL)
 		return;
-	if ((dp = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
 	while ((de = readdir(dp)) != NULL) {
 		if (strncmp(de->d_name, TMP_DELETED,
 		    sizeof(TMP_DELETED) - 1) != 0 &&

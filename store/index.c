@@ -24,7 +24,7 @@
  * those the UID list gives for the UID; anything else is rendered from
  * the message again.  The file is mapped read-only, and the table in
  * memory holds only the UID, kind and offset of each record.  Every
- * read of the map goes through map_copy(): a file truncated in place
+ * read of the map goes through map_read(): a file truncated in place
  * under the session (by hand, by a restore) would turn a read past its
  * new end into SIGBUS, which is caught there and makes the map lost,
  * so the data is rendered from the message and the file read afresh.
@@ -140,7 +140,7 @@ struct rhdr {
 static uint32_t	 crc_table[8][256];
 static int	 crc_ready;
 
-/* The SIGBUS catch of map_copy(). */
+/* The SIGBUS catch of map_read(). */
 static sigjmp_buf		 bus_env;
 static volatile sig_atomic_t	 bus_armed;
 static int			 bus_ready;
@@ -149,6 +149,8 @@ static void	 crc32_init(void);
 static uint32_t	 crc32_update(uint32_t, const void *, size_t);
 static void	 bus_catch(int);
 static void	 bus_init(void);
+static int	 map_read(struct store_index *, void *, uint32_t *, uint64_t,
+		    size_t);
 static int	 map_copy(struct store_index *, void *, uint64_t, size_t);
 static int	 map_crc(struct store_index *, uint32_t *, uint64_t, size_t);
 static int	 map_to_buf(struct store_index *, struct buf *, uint64_t,
@@ -180,6 +182,8 @@ static int	 render_direct(struct folder *, struct store_msg *, int, int,
 static int	 rec_write(struct buf *, uint32_t, int, int, uint64_t,
 		    const char *, const void *, size_t);
 static int	 out_flush(int, struct buf *, int);
+static int	 pend_write(struct folder *, struct store_index *, int,
+		    struct buf *, int);
 static int	 live(struct folder *, struct store_index *, struct ient *);
 static uint64_t	 live_estimate(struct folder *, struct store_index *);
 static int	 index_rewrite(struct folder *, struct store_index *);
@@ -238,8 +242,8 @@ crc32_update(uint32_t crc, const void *data, size_t len)
 }
 
 /*
- * A fault while reading the map jumps back into map_copy() or
- * map_crc(); any other one ends the process as it would have.
+ * A fault while reading the map jumps back into map_read(); any
+ * other one ends the process as it would have.
  */
 static void
 bus_catch(int sig)
@@ -270,11 +274,16 @@ bus_init(void)
 }
 
 /*
- * len octets of the map at off, or -1 when they are not mapped or the
- * file shrank under the map (then it is lost, see the top).
+ * The one read of the map under the SIGBUS catch, for map_copy() and
+ * map_crc(): len octets at off copied to dst, or, when dst is NULL,
+ * run through the CRC-32 *crc.  -1 when they are not mapped or the
+ * file shrank under the map (then it is lost, see the top).  The
+ * sigsetjmp() must be in the frame that reads, hence one function
+ * that does either rather than a wrapper around the catch.
  */
 static int
-map_copy(struct store_index *ix, void *dst, uint64_t off, size_t len)
+map_read(struct store_index *ix, void *dst, uint32_t *crc, uint64_t off,
+    size_t len)
 {
 	if (ix->lost || off > ix->maplen || len > ix->maplen - off)
 		return -1;
@@ -283,25 +292,26 @@ map_copy(struct store_index *ix, void *dst, uint64_t off, size_t len)
 		return -1;
 	}
 	bus_armed = 1;
-	memcpy(dst, ix->map + off, len);
+	if (dst != NULL)
+		memcpy(dst, ix->map + off, len);
+	else
+		*crc = crc32_update(*crc, ix->map + off, len);
 	bus_armed = 0;
 	return 0;
 }
 
-/* The CRC-32 of a stretch of the map, continuing *crc; as map_copy(). */
+/* len octets of the map at off; as map_read(). */
+static int
+map_copy(struct store_index *ix, void *dst, uint64_t off, size_t len)
+{
+	return map_read(ix, dst, NULL, off, len);
+}
+
+/* The CRC-32 of a stretch of the map, continuing *crc; as map_read(). */
 static int
 map_crc(struct store_index *ix, uint32_t *crc, uint64_t off, size_t len)
 {
-	if (ix->lost || off > ix->maplen || len > ix->maplen - off)
-		return -1;
-	if (sigsetjmp(bus_env, 0) != 0) {
-		ix->lost = ix->damaged = 1;
-		return -1;
-	}
-	bus_armed = 1;
-	*crc = crc32_update(*crc, ix->map + off, len);
-	bus_armed = 0;
-	return 0;
+	return map_read(ix, NULL, crc, off, len);
 }
 
 /* Append octets of the map to b: 0, -1 (errno), -2 as map_copy(). */
@@ -843,7 +853,7 @@ render_direct(struct folder *f, struct store_msg *m, int what, int mflags,
 {
 	struct store_map	map;
 	struct mime_msg		mm;
-	int			r, saved;
+	int			r;
 
 	if (store_msg_parse(f, m, &map, &mm) == -1)
 		return -1;
@@ -852,10 +862,7 @@ render_direct(struct folder *f, struct store_msg *m, int what, int mflags,
 	else
 		r = mime_bodystructure(out, &mm, &mm.parts[0], mflags |
 		    (what == STORE_R_BODYSTRUCTURE ? MIME_EXT : 0));
-	saved = errno;
-	mime_free(&mm);
-	store_map_free(&map);
-	errno = saved;
+	store_msg_unparse(&map, &mm);
 	return r;
 }
 
@@ -922,23 +929,34 @@ rec_write(struct buf *b, uint32_t uid, int kind, int mflags, uint64_t vsize,
 static int
 out_flush(int fd, struct buf *b, int force)
 {
-	const unsigned char	*p = b->data;
-	size_t			 left = b->len;
-	ssize_t			 n;
-
 	if (!force && b->len < WBUF)
 		return 0;
-	while (left > 0) {
-		if ((n = write(fd, p, left)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		left -= n;
-	}
+	if (store_write_all(fd, b->data, b->len) == -1)
+		return -1;
 	buf_reset(b);
 	return 0;
+}
+
+/*
+ * The pending records after what b holds, all written out to fd; with
+ * live_only, only those of messages still in the table (a rewrite
+ * drops the rest, an append need not look).
+ */
+static int
+pend_write(struct folder *f, struct store_index *ix, int fd, struct buf *b,
+    int live_only)
+{
+	struct pent	*p;
+
+	RB_FOREACH(p, ptree, &ix->pend) {
+		if (live_only && folder_msg_by_uid(f, p->uid) == NULL)
+			continue;
+		if (rec_write(b, p->uid, p->kind, p->mflags, p->vsize,
+		    p->base, p->data, p->len) == -1 ||
+		    out_flush(fd, b, 0) == -1)
+			return -1;
+	}
+	return out_flush(fd, b, 1);
 }
 
 /*
@@ -997,7 +1015,7 @@ index_rewrite(struct folder *f, struct store_index *ix)
 {
 	unsigned char	 hdr[HDR_SIZE];
 	struct buf	 b;
-	struct pent	*p, key;
+	struct pent	 key;
 	struct ient	*e;
 	struct rhdr	 h;
 	uint32_t	 v, crc;
@@ -1036,15 +1054,7 @@ index_rewrite(struct folder *f, struct store_index *ix)
 		if (r == -1 || out_flush(fd, &b, 0) == -1)
 			goto fail;
 	}
-	RB_FOREACH(p, ptree, &ix->pend) {
-		if (folder_msg_by_uid(f, p->uid) == NULL)
-			continue;
-		if (rec_write(&b, p->uid, p->kind, p->mflags, p->vsize,
-		    p->base, p->data, p->len) == -1 ||
-		    out_flush(fd, &b, 0) == -1)
-			goto fail;
-	}
-	if (out_flush(fd, &b, 1) == -1)
+	if (pend_write(f, ix, fd, &b, 1) == -1)
 		goto fail;
 	if (close(fd) == -1) {
 		fd = -1;
@@ -1074,7 +1084,6 @@ static int
 index_append(struct folder *f, struct store_index *ix)
 {
 	struct buf	 b;
-	struct pent	*p;
 	int		 fd, saved;
 
 	fd = openat(f->fd, INDEX_NAME,
@@ -1082,13 +1091,7 @@ index_append(struct folder *f, struct store_index *ix)
 	if (fd == -1)
 		return -1;
 	buf_init(&b);
-	RB_FOREACH(p, ptree, &ix->pend) {
-		if (rec_write(&b, p->uid, p->kind, p->mflags, p->vsize,
-		    p->base, p->data, p->len) == -1 ||
-		    out_flush(fd, &b, 0) == -1)
-			goto fail;
-	}
-	if (out_flush(fd, &b, 1) == -1)
+	if (pend_write(f, ix, fd, &b, 0) == -1)
 		goto fail;
 	close(fd);
 	buf_free(&b);

@@ -115,8 +115,7 @@ keywords_load(struct folder *f)
 {
 	char		*names[STORE_KEYWORDS_MAX], *data = NULL;
 	struct stat	 sb;
-	ssize_t		 n;
-	size_t		 len = 0, i;
+	size_t		 len, i;
 	int		 fd, changed = 0, saved;
 
 	if (keywords_same(f))
@@ -132,20 +131,9 @@ keywords_load(struct folder *f)
 			errno = EFBIG;
 			return -1;
 		}
-		if ((data = malloc((size_t)sb.st_size + 1)) == NULL)
+		if ((data = store_read_fd(fd, (size_t)sb.st_size, &len)) ==
+		    NULL)
 			goto fail;
-		while (len < (size_t)sb.st_size) {
-			n = pread(fd, data + len, (size_t)sb.st_size - len,
-			    (off_t)len);
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n == -1)
-				goto fail;
-			if (n == 0)
-				break;
-			len += n;
-		}
-		data[len] = '\0';
 		if (keywords_parse(data, names) == -1)
 			goto fail;
 		free(data);

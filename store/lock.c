@@ -4,6 +4,8 @@
  * with the process that holds them, whatever kills it; state files are
  * replaced whole (temp file, fsync, rename, fsync of the directory) so
  * that a reader sees the old contents or the new, never a mixture.
+ * store_read_fd() and store_write_all() are read and write loops the
+ * rest of store/ shares.
  */
 #include <sys/types.h>
 #include <sys/file.h>
@@ -129,6 +131,64 @@ store_stamp_set(struct store *st, const char *name, time_t t)
 }
 
 /*
+ * All of data to fd, however many writes it takes: 0, or -1 with the
+ * write's errno.  For the files store/ writes whole (messages, state
+ * files, the index).
+ */
+int
+store_write_all(int fd, const void *data, size_t len)
+{
+	const char	*p = data;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * The first size octets of an open state file, read from its start
+ * (fewer when it is shorter now), in a new NUL-terminated buffer; the
+ * caller has checked size.  The reading side of store_replace_file().
+ * NULL on error.
+ */
+char *
+store_read_fd(int fd, size_t size, size_t *lenp)
+{
+	char	*data;
+	size_t	 len = 0;
+	ssize_t	 n;
+	int	 saved;
+
+	if ((data = malloc(size + 1)) == NULL)
+		return NULL;
+	while (len < size) {
+		n = pread(fd, data + len, size - len, (off_t)len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			saved = errno;
+			free(data);
+			errno = saved;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	data[len] = '\0';
+	*lenp = len;
+	return data;
+}
+
+/*
  * Replace dir/name with the given contents atomically and durably.
  * The temp name is fixed: callers hold the lock that guards the file.
  */
@@ -137,8 +197,6 @@ store_replace_file(int dirfd, const char *name, const void *data,
     size_t len)
 {
 	char		 tmp[NAME_MAX + 1];
-	const char	*p = data;
-	ssize_t		 n;
 	int		 fd, r;
 
 	r = snprintf(tmp, sizeof(tmp), "%s.tmp", name);
@@ -152,16 +210,9 @@ store_replace_file(int dirfd, const char *name, const void *data,
 		log_warn("%s: open %s", __func__, tmp);
 		return -1;
 	}
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("%s: write %s", __func__, tmp);
-			goto fail;
-		}
-		p += n;
-		len -= n;
+	if (store_write_all(fd, data, len) == -1) {
+		log_warn("%s: write %s", __func__, tmp);
+		goto fail;
 	}
 	if (fsync(fd) == -1) {
 		log_warn("%s: fsync %s", __func__, tmp);

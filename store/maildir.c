@@ -37,6 +37,7 @@ void		(*store_crash_hook)(const char *);
 static int	 open_subdir(int, const char *);
 static struct folder *folder_new(struct store *, const char *);
 static void	 tmp_sweep(struct folder *);
+static int	 msg_moved(struct folder *, struct store_msg *);
 
 int
 folder_dir_fd(struct folder *f, int dir)
@@ -271,6 +272,28 @@ open_subdir(int fd, const char *name)
 }
 
 /*
+ * The directory name below pfd ("." for pfd itself) open for
+ * readdir(), on a descriptor of its own: a stream owns its descriptor
+ * and moves its offset, so the store's and the folders' descriptors
+ * are never handed to fdopendir().  NULL on error.
+ */
+DIR *
+store_opendir(int pfd, const char *name)
+{
+	DIR	*dp;
+	int	 fd;
+
+	if ((fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return NULL;
+	if ((dp = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	return dp;
+}
+
+/*
  * The directory of a folder name, relative to the root: "." for INBOX,
  * else "." and the name with its first level "INBOX" spelt so.
  */
@@ -379,15 +402,9 @@ tmp_sweep(struct folder *f)
 	struct stat	 sb;
 	DIR		*dp;
 	time_t		 limit = time(NULL) - TMP_STALE;
-	int		 fd;
 
-	fd = openat(f->fd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
+	if ((dp = store_opendir(f->fd, "tmp")) == NULL)
 		return;
-	if ((dp = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
 	while ((de = readdir(dp)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -512,6 +529,20 @@ folder_msg_by_uid(struct folder *f, uint32_t uid)
 }
 
 /*
+ * After an attempt on a message's file failed (errno says why): 0 when
+ * the file was only renamed by someone else and has been found again,
+ * so the attempt may be made again under the new name; -1 otherwise,
+ * with errno ENOENT when the message is gone.
+ */
+static int
+msg_moved(struct folder *f, struct store_msg *m)
+{
+	if (errno != ENOENT)
+		return -1;
+	return store_msg_locate(f, m);
+}
+
+/*
  * Open a message for reading.  -1 with errno ENOENT when it has been
  * expunged by someone else.
  */
@@ -528,9 +559,7 @@ store_msg_open(struct folder *f, struct store_msg *m)
 		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd != -1)
 			return fd;
-		if (errno != ENOENT)
-			return -1;
-		if (store_msg_locate(f, m) == -1)
+		if (msg_moved(f, m) == -1)
 			return -1;
 	}
 	errno = ENOENT;
@@ -594,9 +623,7 @@ store_msg_set_flags(struct folder *f, struct store_msg *m, uint64_t add,
 		if (renameat(folder_dir_fd(f, m->dir), from, f->curfd, to) ==
 		    0)
 			return store_msg_info(m, STORE_DIR_CUR, info);
-		if (errno != ENOENT)
-			return -1;
-		if (store_msg_locate(f, m) == -1)
+		if (msg_moved(f, m) == -1)
 			return -1;
 	}
 	errno = ENOENT;
@@ -618,9 +645,7 @@ store_msg_expunge(struct folder *f, struct store_msg *m)
 			return -1;
 		if (unlinkat(folder_dir_fd(f, m->dir), name, 0) == 0)
 			return 0;
-		if (errno != ENOENT)
-			return -1;
-		if (store_msg_locate(f, m) == -1)
+		if (msg_moved(f, m) == -1)
 			return errno == ENOENT ? 0 : -1;
 	}
 	errno = EAGAIN;

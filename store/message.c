@@ -128,6 +128,20 @@ store_msg_parse(struct folder *f, struct store_msg *m, struct store_map *map,
 	return 0;
 }
 
+/*
+ * Undo store_msg_parse() and keep errno: its callers in store/ return
+ * what they made of the tree, with the errno that explains a -1.
+ */
+void
+store_msg_unparse(struct store_map *map, struct mime_msg *mm)
+{
+	int	saved = errno;
+
+	mime_free(mm);
+	store_map_free(map);
+	errno = saved;
+}
+
 static int
 text_header(const struct mime_msg *mm, struct text_out *to)
 {
@@ -228,7 +242,7 @@ store_msg_text(struct folder *f, struct store_msg *m, int what,
 	struct store_map	 map;
 	struct mime_msg		 mm;
 	struct text_out		 to = { out, arg };
-	int			 r = 0, saved;
+	int			 r = 0;
 
 	if (store_msg_parse(f, m, &map, &mm) == -1)
 		return -1;
@@ -236,10 +250,7 @@ store_msg_text(struct folder *f, struct store_msg *m, int what,
 		r = -1;
 	if (r == 0 && (what & STORE_TEXT_BODY) && text_body(&mm, &to) == -1)
 		r = -1;
-	saved = errno;
-	mime_free(&mm);
-	store_map_free(&map);
-	errno = saved;
+	store_msg_unparse(&map, &mm);
 	return r;
 }
 

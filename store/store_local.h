@@ -7,6 +7,7 @@
 #ifndef POSTERN_STORE_LOCAL_H
 #define POSTERN_STORE_LOCAL_H
 
+#include <dirent.h>
 #include <pthread.h>
 
 #include "buf.h"
@@ -40,6 +41,7 @@ int		 store_msg_info(struct store_msg *, int, const char *);
 int		 store_dirname(const char *, char *, size_t);
 int		 store_unique(char *, size_t);
 int		 store_mkdir_p(const char *);
+DIR		*store_opendir(int, const char *);
 int		 store_thread_start(pthread_t *, void *(*)(void *), void *);
 void		 store_thread_join(pthread_t);
 
@@ -70,6 +72,7 @@ int		 index_flush_locked(struct folder *);
 int		 store_fd_map(int, size_t, struct store_map *);
 int		 store_msg_open_sized(struct folder *, struct store_msg *,
 		    size_t *);
+void		 store_msg_unparse(struct store_map *, struct mime_msg *);
 
 /*
  * prefetch.c: the message files of an index build.  A job says what
@@ -102,6 +105,10 @@ void		 pf_ctx_init(struct pf_ctx *);
 void		 pf_ctx_free(struct pf_ctx *);
 void		 pf_render(struct folder *, struct pf_ctx *, struct pf_job *,
 		    size_t, int, int);
+
+/* lock.c */
+int		 store_write_all(int, const void *, size_t);
+char		*store_read_fd(int, size_t, size_t *);
 
 /* append.c */
 int		 store_copy_file(int, int, const char *, time_t);

@@ -76,8 +76,7 @@ subs_read(struct store *st, char ***vp, size_t *np)
 {
 	struct stat	 sb;
 	char		*data = NULL, *p, *end, *nl, **v = NULL, **nv;
-	size_t		 n = 0, cap = 0, len = 0;
-	ssize_t		 r;
+	size_t		 n = 0, cap = 0, len;
 	int		 fd, v2, saved;
 
 	*vp = NULL;
@@ -92,19 +91,8 @@ subs_read(struct store *st, char ***vp, size_t *np)
 		errno = EFBIG;
 		goto fail;
 	}
-	if ((data = malloc((size_t)sb.st_size + 1)) == NULL)
+	if ((data = store_read_fd(fd, (size_t)sb.st_size, &len)) == NULL)
 		goto fail;
-	while (len < (size_t)sb.st_size) {
-		r = read(fd, data + len, (size_t)sb.st_size - len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			goto fail;
-		if (r == 0)
-			break;
-		len += r;
-	}
-	data[len] = '\0';
 	close(fd);
 	fd = -1;
 	p = data;

@@ -157,17 +157,11 @@ scan_dir(struct folder *f, int dir, struct scan *sc, int *stable)
 	struct scan_ent	*ne;
 	DIR		*dp;
 	size_t		 len, ncap;
-	int		 fd;
 
 	if (fstat(folder_dir_fd(f, dir), &before) == -1)
 		return -1;
-	if ((fd = openat(folder_dir_fd(f, dir), ".",
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if ((dp = store_opendir(folder_dir_fd(f, dir), ".")) == NULL)
 		return -1;
-	if ((dp = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -1;
-	}
 	errno = 0;
 	while ((de = readdir(dp)) != NULL) {
 		if (de->d_name[0] == '.')

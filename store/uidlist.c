@@ -52,12 +52,20 @@
 #define DOVECOT_UIDLIST		"dovecot-uidlist"
 #define UIDLIST_MAXSIZE		(1024LL * 1024 * 1024)
 
+/* How read_records() stopped. */
+#define RECS_ALL		0	/* every line read */
+#define RECS_CUT		1	/* at a last line without LF */
+#define RECS_BAD		2	/* at a record that does not parse */
+
 static char	*slurp(int, const char *, size_t *);
 static char	*slurp_fd(int, size_t *);
 static int	 next_line(char **, char *, char **);
 static int	 parse_num(const char *, size_t, uint64_t, uint64_t *);
 static const char *field_end(const char *);
 static int	 parse_header(char *, uint32_t *, uint32_t *, uint32_t *);
+static struct store_msg *record_msg(const char *, size_t, uint32_t, int,
+		    uint64_t);
+static int	 record_add(struct folder *, struct store_msg *);
 static int	 parse_record(struct folder *, char *, uint32_t);
 static int	 add_num(struct buf *, const char *, long long);
 static int	 add_record(struct buf *, const struct store_msg *, int);
@@ -65,6 +73,7 @@ static void	 hold_list(struct folder *, int, off_t);
 static uint32_t	 read_stamp(int);
 static int	 parse_dovecot_header(char *, int *, uint32_t *, uint32_t *);
 static int	 parse_dovecot_record(struct folder *, char *, int, uint32_t);
+static int	 read_records(struct folder *, char **, char *, int);
 static int	 dovecot_import(struct folder *, uint32_t *);
 static void	 drop_msgs(struct folder *);
 
@@ -93,10 +102,6 @@ static char *
 slurp_fd(int fd, size_t *lenp)
 {
 	struct stat	 sb;
-	char		*data;
-	size_t		 len = 0;
-	ssize_t		 n;
-	int		 saved;
 
 	if (fstat(fd, &sb) == -1)
 		return NULL;
@@ -104,25 +109,7 @@ slurp_fd(int fd, size_t *lenp)
 		errno = EFBIG;
 		return NULL;
 	}
-	if ((data = malloc((size_t)sb.st_size + 1)) == NULL)
-		return NULL;
-	while (len < (size_t)sb.st_size) {
-		n = pread(fd, data + len, (size_t)sb.st_size - len, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			saved = errno;
-			free(data);
-			errno = saved;
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	data[len] = '\0';
-	*lenp = len;
-	return data;
+	return store_read_fd(fd, (size_t)sb.st_size, lenp);
 }
 
 /*
@@ -218,6 +205,44 @@ parse_header(char *line, uint32_t *uv, uint32_t *next, uint32_t *recent)
 	return 0;
 }
 
+/*
+ * The message of a record, ours or Dovecot's: its base name, UID and
+ * W size, unless a ,W= in the name gave the size already.  NULL when
+ * memory ran out.
+ */
+static struct store_msg *
+record_msg(const char *base, size_t bl, uint32_t uid, int have_w,
+    uint64_t vsize)
+{
+	struct store_msg	*m;
+
+	if ((m = store_msg_new(base, bl)) == NULL)
+		return NULL;
+	m->uid = uid;
+	if (have_w && !m->have_vsize) {
+		m->vsize = vsize;
+		m->have_vsize = 1;
+	}
+	return m;
+}
+
+/*
+ * A record's message into the table, UIDNEXT past it (an appended
+ * record may reach beyond N).  0, or -2 when memory ran out (m is
+ * freed), as the record parsers return.
+ */
+static int
+record_add(struct folder *f, struct store_msg *m)
+{
+	if (folder_add_msg(f, m) == -1) {
+		store_msg_free(m);
+		return -2;
+	}
+	if (m->uid >= f->uidnext)
+		f->uidnext = m->uid + 1;
+	return 0;
+}
+
 /* "<uid> <fields> :<base>", UIDs ascending. */
 static int
 parse_record(struct folder *f, char *line, uint32_t prev)
@@ -267,14 +292,9 @@ parse_record(struct folder *f, char *line, uint32_t prev)
 	base = p + 2;
 	if (store_name_split(base, &bl) == -1 || base[bl] != '\0')
 		return -1;
-	if ((m = store_msg_new(base, bl)) == NULL)
+	if ((m = record_msg(base, bl, uid, have_w, vsize)) == NULL)
 		return -2;
-	m->uid = uid;
 	m->time = have_t ? (time_t)t : 0;
-	if (have_w && !m->have_vsize) {
-		m->vsize = vsize;
-		m->have_vsize = 1;
-	}
 	if (uidl != NULL) {
 		if ((m->pop3_uidl = strndup(uidl, uidl_len)) == NULL) {
 			store_msg_free(m);
@@ -285,13 +305,7 @@ parse_record(struct folder *f, char *line, uint32_t prev)
 			return -1;
 		}
 	}
-	if (folder_add_msg(f, m) == -1) {
-		store_msg_free(m);
-		return -2;
-	}
-	if (uid >= f->uidnext)
-		f->uidnext = uid + 1;
-	return 0;
+	return record_add(f, m);
 }
 
 static void
@@ -338,7 +352,6 @@ uidlist_read(struct folder *f, uint32_t *known)
 {
 	char		*data, *pos, *end, *line;
 	size_t		 len;
-	uint32_t	 prev = 0;
 	int		 r, n, fd;
 
 	*known = 0;
@@ -369,25 +382,15 @@ uidlist_read(struct folder *f, uint32_t *known)
 		goto done;
 	}
 	*known = f->uidvalidity;
-	while ((n = next_line(&pos, end, &line)) == 1) {
-		switch (parse_record(f, line, prev)) {
-		case 0:
-			prev = f->msgs[f->nmsgs - 1]->uid;
-			break;
-		case -2:
-			r = -1;
-			goto done;
-		default:
-			goto done;
-		}
-	}
-	if (n == 0)
+	n = read_records(f, &pos, end, 0);
+	if (n == RECS_ALL)
 		r = UIDLIST_OK;
-	else if (*pos == '+') {
+	else if (n == RECS_CUT && *pos == '+') {
 		/* An append cut short by a crash: see the top. */
 		f->ul_torn = 1;
 		r = UIDLIST_OK;
-	}
+	} else if (n == -1)
+		r = -1;
  done:
 	free(data);
 	if (r != UIDLIST_OK) {
@@ -483,13 +486,8 @@ parse_dovecot_record(struct folder *f, char *line, int version,
 	if (store_name_split(name, &bl) == -1)
 		return -1;
 	name[bl] = '\0';
-	if ((m = store_msg_new(name, bl)) == NULL)
+	if ((m = record_msg(name, bl, uid, have_w, vsize)) == NULL)
 		return -2;
-	m->uid = uid;
-	if (have_w && !m->have_vsize) {
-		m->vsize = vsize;
-		m->have_vsize = 1;
-	}
 	/* Dovecot's empty P means "the base name is the UIDL". */
 	if (uidl != NULL) {
 		if (uidl_len == 0)
@@ -505,13 +503,35 @@ parse_dovecot_record(struct folder *f, char *line, int version,
 			m->pop3_uidl = NULL;
 		}
 	}
-	if (folder_add_msg(f, m) == -1) {
-		store_msg_free(m);
-		return -2;
+	return record_add(f, m);
+}
+
+/*
+ * The records that follow a list's header, into the folder's empty
+ * table: ours when version is 0, else Dovecot's of that version.  One
+ * loop for both, so that the two readers stop alike.  Returns
+ * RECS_ALL, RECS_CUT (*pos is where the last line starts), RECS_BAD,
+ * or -1 when memory ran out.
+ */
+static int
+read_records(struct folder *f, char **pos, char *end, int version)
+{
+	char		*line;
+	uint32_t	 prev = 0;
+	int		 n, r;
+
+	while ((n = next_line(pos, end, &line)) == 1) {
+		if (version == 0)
+			r = parse_record(f, line, prev);
+		else
+			r = parse_dovecot_record(f, line, version, prev);
+		if (r == -2)
+			return -1;
+		if (r != 0)
+			return RECS_BAD;
+		prev = f->msgs[f->nmsgs - 1]->uid;
 	}
-	if (uid >= f->uidnext)
-		f->uidnext = uid + 1;
-	return 0;
+	return n == 0 ? RECS_ALL : RECS_CUT;
 }
 
 /*
@@ -525,7 +545,6 @@ dovecot_import(struct folder *f, uint32_t *known)
 {
 	char		*data, *pos, *end, *line;
 	size_t		 len;
-	uint32_t	 prev = 0;
 	int		 version, r, n;
 
 	if ((data = slurp(f->fd, DOVECOT_UIDLIST, &len)) == NULL) {
@@ -543,20 +562,11 @@ dovecot_import(struct folder *f, uint32_t *known)
 	    &f->uidnext) == -1)
 		goto done;
 	*known = f->uidvalidity;
-	while ((n = next_line(&pos, end, &line)) == 1) {
-		switch (parse_dovecot_record(f, line, version, prev)) {
-		case 0:
-			prev = f->msgs[f->nmsgs - 1]->uid;
-			break;
-		case -2:
-			r = -1;
-			goto done;
-		default:
-			goto done;
-		}
-	}
-	if (n == 0)
+	n = read_records(f, &pos, end, version);
+	if (n == RECS_ALL)
 		r = UIDLIST_IMPORTED;
+	else if (n == -1)
+		r = -1;
  done:
 	free(data);
 	if (r == UIDLIST_IMPORTED)
