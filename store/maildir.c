@@ -463,8 +463,7 @@ folder_close(struct folder *f)
 		close(f->tmpfd);
 	if (f->lockfd != -1)
 		close(f->lockfd);
-	if (f->watchfd != -1)
-		close(f->watchfd);
+	folder_watch_close(f);
 	if (f->ul_fd != -1)
 		close(f->ul_fd);
 	free(f->name);
@@ -602,7 +601,7 @@ store_msg_set_flags(struct folder *f, struct store_msg *m, uint64_t add,
 	char		 from[NAME_MAX + 1], to[NAME_MAX + 1];
 	char		 info[STORE_INFOLEN];
 	uint64_t	 nf;
-	int		 try, n;
+	int		 try, n, dir;
 
 	for (try = 0; try < LOCATE_TRIES; try++) {
 		if (!m->info_ok) {
@@ -620,9 +619,12 @@ store_msg_set_flags(struct folder *f, struct store_msg *m, uint64_t add,
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		if (renameat(folder_dir_fd(f, m->dir), from, f->curfd, to) ==
-		    0)
+		dir = m->dir;
+		if (renameat(folder_dir_fd(f, dir), from, f->curfd, to) ==
+		    0) {
+			folder_watch_expect(f, dir, from, to);
 			return store_msg_info(m, STORE_DIR_CUR, info);
+		}
 		if (msg_moved(f, m) == -1)
 			return -1;
 	}

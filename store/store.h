@@ -70,6 +70,7 @@ struct store {
 };
 
 struct store_index;
+struct folder_watch;
 
 struct folder {
 	struct store	 *store;
@@ -90,6 +91,7 @@ struct folder {
 	int		  oflags;	/* folder_open() flags that stick */
 	int		  tmpfd;	/* tmp/, or -1 until needed */
 	int		  watchfd;	/* inotify, or -1 */
+	struct folder_watch *watch;	/* watch.c's, with watchfd */
 	int		  locked;	/* depth of folder_lock() */
 	int		  ul_fd;	/* the postern-uidlist read, or -1 */
 	off_t		  ul_size;	/* its size when read or written */
@@ -377,7 +379,9 @@ void		 folder_changes_free(struct folder_changes *);
  * are created, renamed, removed or touched in new/ or cur/, or the
  * folder itself is removed or renamed; poll it for POLLIN (during
  * IDLE too).  folder_watch_read() drains it without blocking: 1 when
- * something happened (then call folder_sync_changes()), 0 when not.
+ * something happened since the folder was last scanned (then call
+ * folder_sync_changes()), 0 when not, the session's own flag changes
+ * not counting.
  */
 int		 folder_watch(struct folder *);
 int		 folder_watch_read(struct folder *);

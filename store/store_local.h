@@ -116,4 +116,13 @@ int		 store_copy_file(int, int, const char *, time_t);
 /* folder.c */
 int		 store_rmtree(int, const char *, int);
 
+/* sync.c */
+int		 folder_dirs_unchanged(struct folder *);
+
+/* watch.c */
+void		 folder_watch_expect(struct folder *, int, const char *,
+		    const char *);
+void		 folder_watch_reset(struct folder *, int);
+void		 folder_watch_close(struct folder *);
+
 #endif

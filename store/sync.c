@@ -66,7 +66,7 @@ static int	 number_fresh(struct folder *, struct store_msg **, size_t);
 static void	 msg_stat_time(struct folder *, struct store_msg *);
 static void	*stat_thread(void *);
 static void	 stat_fresh(struct folder *, struct store_msg **, size_t);
-static int	 dirs_unchanged(struct folder *);
+static int	 folder_current(struct folder *);
 static int	 sync_scan(struct folder *, int, int *, int *);
 static int	 take_snap(struct folder *, struct snap **, size_t *);
 static void	 restore_recent(struct folder *, const struct snap *, size_t);
@@ -379,13 +379,28 @@ number_fresh(struct folder *f, struct store_msg **fresh, size_t nfresh)
 }
 
 /*
+ * The table still tells what is in new/ and cur/: the watch saw
+ * nothing but this session's own renames since the last scan, or,
+ * without a watch, the directory times say so.
+ */
+static int
+folder_current(struct folder *f)
+{
+	int	r;
+
+	if (f->watchfd != -1 && (r = folder_watch_read(f)) != -1)
+		return r == 0;
+	return folder_dirs_unchanged(f);
+}
+
+/*
  * Neither directory changed since a scan that found them settled: the
  * table still tells what is there.  Directory times come from a coarse
  * clock, so a scan trusts them only when they were over a second old:
  * a change within the same tick as the scan cannot hide.
  */
-static int
-dirs_unchanged(struct folder *f)
+int
+folder_dirs_unchanged(struct folder *f)
 {
 	struct stat	sb;
 	int		d;
@@ -420,6 +435,7 @@ sync_scan(struct folder *f, int reread, int *changedp, int *assignedp)
 	memset(&sc, 0, sizeof(sc));
 	if (clock_gettime(CLOCK_REALTIME, &now) == -1)
 		return -1;
+	folder_watch_reset(f, 0);
 	if (reread) {
 		switch (uidlist_read(f, &known)) {
 		case UIDLIST_OK:
@@ -463,6 +479,8 @@ sync_scan(struct folder *f, int reread, int *changedp, int *assignedp)
 		return -1;
 	}
 	f->dirs_clean = stable;
+	if (!stable)
+		folder_watch_reset(f, 1);
 	for (d = STORE_DIR_NEW; d <= STORE_DIR_CUR; d++) {
 		f->dir_mtime[d] = sc.mtime[d];
 		if (sc.mtime[d].tv_sec >= now.tv_sec - 1)
@@ -608,7 +626,7 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 	    take_snap(f, &snap, &nsnap) == -1)
 		return -1;
 	reread = f->light || !uidlist_current(f);
-	if (reread || (flags & FOLDER_FORCE) || !dirs_unchanged(f)) {
+	if (reread || (flags & FOLDER_FORCE) || !folder_current(f)) {
 		if (sync_scan(f, reread, &changed, &assigned) == -1) {
 			free(snap);
 			return -1;

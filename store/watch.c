@@ -5,6 +5,16 @@
  * polls, during IDLE too, so that deliveries and other sessions'
  * changes are noticed as they happen without a polling loop.  The
  * events only say "look again": folder_sync_changes() finds out what.
+ *
+ * The session's own flag changes rename files in cur/ too.  Those it
+ * has already applied to its table, so each such rename is noted
+ * (folder_watch_expect()) and its two events are matched off when the
+ * descriptor is drained: only an event nobody here expected makes the
+ * folder changed.  A STORE then costs no rescan of cur/, which on a
+ * large mailbox costs far more than the rename itself.  The state is
+ * "changed since the last scan", sticky until sync_scan() drains the
+ * descriptor as it starts (folder_watch_reset()): the scan sees all
+ * that happened before it.
  */
 #include <sys/types.h>
 #include <sys/inotify.h>
@@ -13,6 +23,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,8 +35,25 @@
 			 IN_DELETE | IN_ATTRIB | IN_DELETE_SELF | \
 			 IN_MOVE_SELF)
 #define WATCH_SELF	(IN_DELETE_SELF | IN_MOVE_SELF)
+/* Renames remembered between drains; past that, the folder is rescanned. */
+#define WATCH_EXPECT_MAX 64
+
+/* One event of our own to come: a name leaving or entering new/ or cur/. */
+struct watch_expect {
+	int		 dir;		/* STORE_DIR_NEW or STORE_DIR_CUR */
+	uint32_t	 mask;		/* IN_MOVED_FROM or IN_MOVED_TO */
+	char		 name[NAME_MAX + 1];
+};
+
+struct folder_watch {
+	int		 wd[2];		/* new/, cur/ */
+	int		 changed;	/* by others, since the last scan */
+	struct watch_expect *exp;	/* WATCH_EXPECT_MAX, while any */
+	size_t		 nexp;
+};
 
 static int	watch_add(struct folder *, int, int, const char *, uint32_t);
+static int	watch_own(struct folder_watch *, const struct inotify_event *);
 
 /*
  * By the directory we hold open, not by path: the folder may have
@@ -62,6 +90,9 @@ folder_watch(struct folder *f)
 
 	if (f->watchfd != -1)
 		return f->watchfd;
+	if (f->watch == NULL &&
+	    (f->watch = calloc(1, sizeof(*f->watch))) == NULL)
+		return -1;
 	if ((ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
 		saved = errno;
 		/*
@@ -78,8 +109,10 @@ folder_watch(struct folder *f)
 		errno = saved;
 		return -1;
 	}
-	if (watch_add(f, ifd, f->newfd, "/new", WATCH_FILES) == -1 ||
-	    watch_add(f, ifd, f->curfd, "/cur", WATCH_FILES) == -1 ||
+	if ((f->watch->wd[STORE_DIR_NEW] = watch_add(f, ifd, f->newfd,
+	    "/new", WATCH_FILES)) == -1 ||
+	    (f->watch->wd[STORE_DIR_CUR] = watch_add(f, ifd, f->curfd,
+	    "/cur", WATCH_FILES)) == -1 ||
 	    watch_add(f, ifd, f->fd, "", WATCH_SELF) == -1) {
 		saved = errno;
 		log_warn("%s: %s", __func__, f->name);
@@ -88,7 +121,101 @@ folder_watch(struct folder *f)
 		return -1;
 	}
 	f->watchfd = ifd;
+	/*
+	 * What happened between the last scan and now only the directory
+	 * times can tell.
+	 */
+	f->watch->changed = !folder_dirs_unchanged(f);
 	return ifd;
+}
+
+/*
+ * An event of ours: a rename folder_watch_expect() noted, matched off
+ * once.  Events on directories and a full queue are never ours.
+ */
+static int
+watch_own(struct folder_watch *w, const struct inotify_event *ev)
+{
+	struct watch_expect	*e;
+	size_t			 i;
+	int			 dir;
+
+	if (ev->len == 0 || (ev->mask & (IN_Q_OVERFLOW | IN_ISDIR)))
+		return 0;
+	if (ev->wd == w->wd[STORE_DIR_NEW])
+		dir = STORE_DIR_NEW;
+	else if (ev->wd == w->wd[STORE_DIR_CUR])
+		dir = STORE_DIR_CUR;
+	else
+		return 0;
+	for (i = 0; i < w->nexp; i++) {
+		e = &w->exp[i];
+		if (e->mask != 0 && (ev->mask & e->mask) && e->dir == dir &&
+		    strcmp(e->name, ev->name) == 0) {
+			e->mask = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * This session renamed dir/from to cur/to and has applied it to its
+ * table: the two events it causes are not news.  Renames beyond what
+ * is remembered make the folder changed, so the next sync rescans.
+ */
+void
+folder_watch_expect(struct folder *f, int dir, const char *from,
+    const char *to)
+{
+	struct folder_watch	*w = f->watch;
+	struct watch_expect	*e;
+
+	if (f->watchfd == -1 || w == NULL || w->changed)
+		return;
+	if (w->exp == NULL && (w->exp = reallocarray(NULL, WATCH_EXPECT_MAX,
+	    sizeof(*w->exp))) == NULL) {
+		w->changed = 1;
+		return;
+	}
+	if (w->nexp + 2 > WATCH_EXPECT_MAX ||
+	    strlen(from) > NAME_MAX || strlen(to) > NAME_MAX) {
+		w->changed = 1;
+		return;
+	}
+	e = &w->exp[w->nexp++];
+	e->dir = dir;
+	e->mask = IN_MOVED_FROM;
+	(void)strlcpy(e->name, from, sizeof(e->name));
+	e = &w->exp[w->nexp++];
+	e->dir = STORE_DIR_CUR;
+	e->mask = IN_MOVED_TO;
+	(void)strlcpy(e->name, to, sizeof(e->name));
+}
+
+/*
+ * A scan is starting: it sees all that happened so far, so drain the
+ * events and start over; an unsettled scan (changed) asks for another.
+ */
+void
+folder_watch_reset(struct folder *f, int changed)
+{
+	if (f->watchfd == -1 || f->watch == NULL)
+		return;
+	(void)folder_watch_read(f);
+	f->watch->changed = changed;
+}
+
+void
+folder_watch_close(struct folder *f)
+{
+	if (f->watchfd != -1)
+		close(f->watchfd);
+	f->watchfd = -1;
+	if (f->watch != NULL)
+		free(f->watch->exp);
+	free(f->watch);
+	f->watch = NULL;
 }
 
 int
@@ -96,10 +223,11 @@ folder_watch_read(struct folder *f)
 {
 	char	buf[4096]
 	    __attribute__((__aligned__(__alignof__(struct inotify_event))));
-	ssize_t	n;
-	int	any = 0;
+	struct folder_watch		*w = f->watch;
+	const struct inotify_event	*ev;
+	ssize_t	n, off;
 
-	if (f->watchfd == -1) {
+	if (f->watchfd == -1 || w == NULL) {
 		errno = EBADF;
 		return -1;
 	}
@@ -110,11 +238,21 @@ folder_watch_read(struct folder *f)
 				continue;
 			if (errno == EAGAIN)
 				break;
+			w->changed = 1;
 			return -1;
 		}
 		if (n == 0)
 			break;
-		any = 1;
+		for (off = 0; off + (ssize_t)sizeof(*ev) <= n;
+		    off += (ssize_t)(sizeof(*ev) + ev->len)) {
+			ev = (const struct inotify_event *)(buf + off);
+			if (!watch_own(w, ev))
+				w->changed = 1;
+		}
 	}
-	return any;
+	/* Every event of a rename is queued before rename(2) returns. */
+	free(w->exp);
+	w->exp = NULL;
+	w->nexp = 0;
+	return w->changed;
 }

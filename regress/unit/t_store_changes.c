@@ -3,7 +3,8 @@
  * store/watch.c): another process delivers, renames and removes files
  * while a handle is open; folder_sync_changes() reports exactly the
  * UIDs that appeared, vanished and changed flags, and the inotify
- * descriptor becomes readable when something happened and only then.
+ * descriptor becomes readable when something happened and only then;
+ * the session's own renames are not news and cost no rescan.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -87,6 +88,14 @@ mta_and_session(void)
 	store_close(st);
 }
 
+/* Another session's flag change: one rename in cur/. */
+static void
+other_rename(void)
+{
+	if (rename("md/cur/4.d.host:2,F", "md/cur/4.d.host:2,FS") == -1)
+		_exit(1);
+}
+
 static int
 readable(int fd, int ms)
 {
@@ -110,6 +119,12 @@ ATF_TC_BODY(changes, tc)
 	ATF_REQUIRE(wfd != -1);
 	ATF_CHECK_EQ(folder_watch(f), wfd);
 	ATF_CHECK(!readable(wfd, 50));
+	/*
+	 * The files were just written: what happened before the watch
+	 * only a scan can tell, and after it the watch says nothing new.
+	 */
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	folder_changes_free(&ch);
 	ATF_CHECK_EQ(folder_watch_read(f), 0);
 
 	other(mta_and_session);
@@ -156,6 +171,54 @@ keywords_elsewhere(void)
 	    (k = folder_keyword_add(f, "Important")) == -1 ||
 	    folder_set_flags(f, 4, STORE_F_KEYWORD(k), 0) == -1)
 		_exit(1);
+	folder_close(f);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(own_renames);
+ATF_TC_BODY(own_renames, tc)
+{
+	struct store		*st;
+	struct folder		*f;
+	struct folder_changes	 ch;
+	int			 i;
+
+	f = setup(&st);
+	ATF_REQUIRE(folder_watch(f) != -1);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	folder_changes_free(&ch);
+	ATF_CHECK_EQ(folder_watch_read(f), 0);
+
+	/* Our flag changes, new/ to cur/ and within cur/, are not news. */
+	ATF_REQUIRE(folder_set_flags(f, 1, STORE_F_SEEN, 0) == 0);
+	ATF_REQUIRE(folder_set_flags(f, 3, STORE_F_FLAGGED, 0) == 0);
+	ATF_CHECK_EQ(folder_watch_read(f), 0);
+	ATF_CHECK_EQ(folder_msg_by_uid(f, 1)->dir, STORE_DIR_CUR);
+
+	/* Another session's rename among ours is, until a sync scans. */
+	ATF_REQUIRE(folder_set_flags(f, 3, 0, STORE_F_FLAGGED) == 0);
+	other(other_rename);
+	ATF_CHECK_EQ(folder_watch_read(f), 1);
+	ATF_CHECK_EQ(folder_watch_read(f), 1);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_REQUIRE_EQ(ch.nflagged, 1);
+	ATF_CHECK_EQ(ch.flagged[0], 4);
+	folder_changes_free(&ch);
+	ATF_CHECK(folder_msg_by_uid(f, 4)->flags ==
+	    (STORE_F_FLAGGED | STORE_F_SEEN));
+	ATF_CHECK_EQ(folder_watch_read(f), 0);
+
+	/* More renames than are remembered between drains: a rescan. */
+	for (i = 0; i < 40; i++)
+		ATF_REQUIRE(folder_set_flags(f, 2, i % 2 ? STORE_F_SEEN : 0,
+		    i % 2 ? 0 : STORE_F_SEEN) == 0);
+	ATF_CHECK_EQ(folder_watch_read(f), 1);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_CHECK(ch.nadded == 0 && ch.nexpunged == 0 && ch.nflagged == 0);
+	folder_changes_free(&ch);
+	ATF_CHECK_EQ(f->nmsgs, 4);
+	ATF_CHECK(folder_msg_by_uid(f, 2)->flags == STORE_F_SEEN);
+	ATF_CHECK_EQ(folder_watch_read(f), 0);
 	folder_close(f);
 	store_close(st);
 }
@@ -255,6 +318,7 @@ ATF_TC_BODY(folder_deleted, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, changes);
+	ATF_TP_ADD_TC(tp, own_renames);
 	ATF_TP_ADD_TC(tp, keywords_and_uidvalidity);
 	ATF_TP_ADD_TC(tp, quiet_directories);
 	ATF_TP_ADD_TC(tp, folder_deleted);
