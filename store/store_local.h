@@ -122,7 +122,8 @@ int		 folder_dirs_unchanged(struct folder *);
 /* watch.c */
 void		 folder_watch_expect(struct folder *, int, const char *,
 		    const char *);
-void		 folder_watch_reset(struct folder *, int);
+void		 folder_watch_reset(struct folder *);
+void		 folder_watch_settled(struct folder *);
 void		 folder_watch_close(struct folder *);
 
 #endif

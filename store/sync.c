@@ -435,7 +435,7 @@ sync_scan(struct folder *f, int reread, int *changedp, int *assignedp)
 	memset(&sc, 0, sizeof(sc));
 	if (clock_gettime(CLOCK_REALTIME, &now) == -1)
 		return -1;
-	folder_watch_reset(f, 0);
+	folder_watch_reset(f);
 	if (reread) {
 		switch (uidlist_read(f, &known)) {
 		case UIDLIST_OK:
@@ -479,8 +479,6 @@ sync_scan(struct folder *f, int reread, int *changedp, int *assignedp)
 		return -1;
 	}
 	f->dirs_clean = stable;
-	if (!stable)
-		folder_watch_reset(f, 1);
 	for (d = STORE_DIR_NEW; d <= STORE_DIR_CUR; d++) {
 		f->dir_mtime[d] = sc.mtime[d];
 		if (sc.mtime[d].tv_sec >= now.tv_sec - 1)
@@ -516,6 +514,8 @@ sync_scan(struct folder *f, int reread, int *changedp, int *assignedp)
 	free(fresh);
 	if (nfresh > 0 || f->uidnext != old_next)
 		changed = assigned = 1;
+	if (stable)
+		folder_watch_settled(f);
 	*changedp = changed;
 	*assignedp = assigned;
 	return 0;

@@ -13,8 +13,8 @@
  * folder changed.  A STORE then costs no rescan of cur/, which on a
  * large mailbox costs far more than the rename itself.  The state is
  * "changed since the last scan", sticky until sync_scan() drains the
- * descriptor as it starts (folder_watch_reset()): the scan sees all
- * that happened before it.
+ * descriptor as it starts (folder_watch_reset()) and ends settled
+ * (folder_watch_settled()): the scan sees all that happened before it.
  */
 #include <sys/types.h>
 #include <sys/inotify.h>
@@ -194,16 +194,29 @@ folder_watch_expect(struct folder *f, int dir, const char *from,
 }
 
 /*
- * A scan is starting: it sees all that happened so far, so drain the
- * events and start over; an unsettled scan (changed) asks for another.
+ * A scan is starting: it will see all that happened so far, so drain
+ * the events.  Until it ends well (folder_watch_settled()) the folder
+ * counts as changed: a scan that fails leaves the next sync to scan.
  */
 void
-folder_watch_reset(struct folder *f, int changed)
+folder_watch_reset(struct folder *f)
 {
 	if (f->watchfd == -1 || f->watch == NULL)
 		return;
 	(void)folder_watch_read(f);
-	f->watch->changed = changed;
+	f->watch->changed = 1;
+}
+
+/*
+ * The scan ended and found the directories settled: only events still
+ * to be read can make the folder changed again.  Nothing is drained
+ * here, so a change during the scan is not lost.
+ */
+void
+folder_watch_settled(struct folder *f)
+{
+	if (f->watch != NULL)
+		f->watch->changed = 0;
 }
 
 void
