@@ -622,7 +622,7 @@ store_msg_set_flags(struct folder *f, struct store_msg *m, uint64_t add,
 		dir = m->dir;
 		if (renameat(folder_dir_fd(f, dir), from, f->curfd, to) ==
 		    0) {
-			folder_watch_expect(f, dir, from, to);
+			folder_watch_expect_rename(f, dir, from, to);
 			return store_msg_info(m, STORE_DIR_CUR, info);
 		}
 		if (msg_moved(f, m) == -1)

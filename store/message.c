@@ -271,7 +271,9 @@ folder_set_flags(struct folder *f, uint32_t uid, uint64_t add,
  * Unlink each file.  With FOLDER_EXPUNGE_DELETED the name must still
  * carry T when it is unlinked: a name another session changed is
  * looked up again and its flags decide.  A crash midway leaves some
- * messages removed and the rest in place, each whole.
+ * messages removed and the rest in place, each whole.  What this
+ * handle removed stays in its table, marked gone, until the next sync
+ * drops it and reports it expunged.
  */
 int
 folder_expunge(struct folder *f, const uint32_t *uids, size_t n, int flags)
@@ -292,6 +294,8 @@ folder_expunge(struct folder *f, const uint32_t *uids, size_t n, int flags)
 				return -1;
 			if (unlinkat(folder_dir_fd(f, m->dir), name, 0) == 0) {
 				CRASH_POINT("expunge-unlinked");
+				m->gone = 1;
+				folder_watch_expect_unlink(f, m->dir, name);
 				removed++;
 				done = 1;
 				continue;

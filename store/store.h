@@ -58,6 +58,7 @@ struct store_msg {
 
 	/* store/ private */
 	int		 seen;		/* found by the current scan */
+	int		 gone;		/* this handle removed its file */
 	int		 vsize_in_name;	/* ,W=<n> in the base name */
 	time_t		 sortkey;
 	RB_ENTRY(store_msg) rb;		/* by base, while syncing */

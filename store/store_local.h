@@ -120,7 +120,9 @@ int		 store_rmtree(int, const char *, int);
 int		 folder_dirs_unchanged(struct folder *);
 
 /* watch.c */
-void		 folder_watch_expect(struct folder *, int, const char *,
+void		 folder_watch_expect_rename(struct folder *, int,
+		    const char *, const char *);
+void		 folder_watch_expect_unlink(struct folder *, int,
 		    const char *);
 void		 folder_watch_reset(struct folder *);
 void		 folder_watch_settled(struct folder *);

@@ -66,6 +66,7 @@ static int	 number_fresh(struct folder *, struct store_msg **, size_t);
 static void	 msg_stat_time(struct folder *, struct store_msg *);
 static void	*stat_thread(void *);
 static void	 stat_fresh(struct folder *, struct store_msg **, size_t);
+static int	 drop_gone(struct folder *);
 static int	 folder_current(struct folder *);
 static int	 sync_scan(struct folder *, int, int *, int *);
 static int	 take_snap(struct folder *, struct snap **, size_t *);
@@ -379,8 +380,32 @@ number_fresh(struct folder *f, struct store_msg **fresh, size_t nfresh)
 }
 
 /*
+ * Drop what this handle expunged itself (folder_expunge()) when the
+ * table is otherwise current: the scan would have found those files
+ * missing and nothing else, so the changes report them all the same.
+ */
+static int
+drop_gone(struct folder *f)
+{
+	size_t	i, j;
+	int	dropped = 0;
+
+	for (i = j = 0; i < f->nmsgs; i++) {
+		if (f->msgs[i]->gone) {
+			store_msg_free(f->msgs[i]);
+			dropped = 1;
+			continue;
+		}
+		f->msgs[j++] = f->msgs[i];
+	}
+	f->nmsgs = j;
+	return dropped;
+}
+
+/*
  * The table still tells what is in new/ and cur/: the watch saw
- * nothing but this session's own renames since the last scan, or,
+ * nothing but this handle's own renames and removals since the last
+ * scan, or,
  * without a watch, the directory times say so.
  */
 static int
@@ -632,7 +657,8 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 			return -1;
 		}
 		f->light = 0;
-	}
+	} else if (drop_gone(f))
+		changed = 1;
 	if (reread && snap != NULL && old_uv == f->uidvalidity)
 		restore_recent(f, snap, nsnap);
 

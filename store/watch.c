@@ -6,12 +6,14 @@
  * changes are noticed as they happen without a polling loop.  The
  * events only say "look again": folder_sync_changes() finds out what.
  *
- * The session's own flag changes rename files in cur/ too.  Those it
- * has already applied to its table, so each such rename is noted
- * (folder_watch_expect()) and its two events are matched off when the
- * descriptor is drained: only an event nobody here expected makes the
- * folder changed.  A STORE then costs no rescan of cur/, which on a
- * large mailbox costs far more than the rename itself.  The state is
+ * The session's own flag changes rename files in cur/ too, and its
+ * EXPUNGE removes them.  Those it has already applied to its table (an
+ * expunged message is marked gone, to be dropped and reported by the
+ * next sync), so each is noted (folder_watch_expect_rename(),
+ * folder_watch_expect_unlink()) and its events are matched off when
+ * the descriptor is drained: only an event nobody here expected makes
+ * the folder changed.  A STORE or EXPUNGE then costs no rescan of cur/,
+ * which on a large mailbox costs far more than the change itself.  The state is
  * "changed since the last scan", sticky until sync_scan() drains the
  * descriptor as it starts (folder_watch_reset()) and ends settled
  * (folder_watch_settled()): the scan sees all that happened before it.
@@ -130,8 +132,8 @@ folder_watch(struct folder *f)
 }
 
 /*
- * An event of ours: a rename folder_watch_expect() noted, matched off
- * once.  Events on directories and a full queue are never ours.
+ * An event of ours: a rename or removal folder_watch_expect_*()
+ * noted, matched off once.  Events on directories and a full queue are never ours.
  */
 static int
 watch_own(struct folder_watch *w, const struct inotify_event *ev)
@@ -160,37 +162,69 @@ watch_own(struct folder_watch *w, const struct inotify_event *ev)
 }
 
 /*
+ * Room for n more expected events, or NULL: then the folder counts as
+ * changed (the next sync rescans), as it does when nothing is watched
+ * or it already is.
+ */
+static struct watch_expect *
+watch_room(struct folder *f, size_t n)
+{
+	struct folder_watch	*w = f->watch;
+
+	if (f->watchfd == -1 || w == NULL || w->changed)
+		return NULL;
+	if (w->exp == NULL && (w->exp = reallocarray(NULL, WATCH_EXPECT_MAX,
+	    sizeof(*w->exp))) == NULL) {
+		w->changed = 1;
+		return NULL;
+	}
+	if (w->nexp + n > WATCH_EXPECT_MAX) {
+		w->changed = 1;
+		return NULL;
+	}
+	w->nexp += n;
+	return &w->exp[w->nexp - n];
+}
+
+static void
+watch_expect(struct watch_expect *e, int dir, uint32_t mask,
+    const char *name)
+{
+	e->dir = dir;
+	e->mask = mask;
+	(void)strlcpy(e->name, name, sizeof(e->name));
+}
+
+/*
  * This session renamed dir/from to cur/to and has applied it to its
  * table: the two events it causes are not news.  Renames beyond what
  * is remembered make the folder changed, so the next sync rescans.
  */
 void
-folder_watch_expect(struct folder *f, int dir, const char *from,
+folder_watch_expect_rename(struct folder *f, int dir, const char *from,
     const char *to)
 {
-	struct folder_watch	*w = f->watch;
 	struct watch_expect	*e;
 
-	if (f->watchfd == -1 || w == NULL || w->changed)
+	if (strlen(from) > NAME_MAX || strlen(to) > NAME_MAX ||
+	    (e = watch_room(f, 2)) == NULL)
 		return;
-	if (w->exp == NULL && (w->exp = reallocarray(NULL, WATCH_EXPECT_MAX,
-	    sizeof(*w->exp))) == NULL) {
-		w->changed = 1;
+	watch_expect(&e[0], dir, IN_MOVED_FROM, from);
+	watch_expect(&e[1], STORE_DIR_CUR, IN_MOVED_TO, to);
+}
+
+/*
+ * This session removed dir/name (EXPUNGE) and marked its message gone,
+ * for the next sync to drop and report without a rescan.
+ */
+void
+folder_watch_expect_unlink(struct folder *f, int dir, const char *name)
+{
+	struct watch_expect	*e;
+
+	if (strlen(name) > NAME_MAX || (e = watch_room(f, 1)) == NULL)
 		return;
-	}
-	if (w->nexp + 2 > WATCH_EXPECT_MAX ||
-	    strlen(from) > NAME_MAX || strlen(to) > NAME_MAX) {
-		w->changed = 1;
-		return;
-	}
-	e = &w->exp[w->nexp++];
-	e->dir = dir;
-	e->mask = IN_MOVED_FROM;
-	(void)strlcpy(e->name, from, sizeof(e->name));
-	e = &w->exp[w->nexp++];
-	e->dir = STORE_DIR_CUR;
-	e->mask = IN_MOVED_TO;
-	(void)strlcpy(e->name, to, sizeof(e->name));
+	watch_expect(e, dir, IN_DELETE, name);
 }
 
 /*

@@ -4,7 +4,8 @@
  * while a handle is open; folder_sync_changes() reports exactly the
  * UIDs that appeared, vanished and changed flags, and the inotify
  * descriptor becomes readable when something happened and only then;
- * the session's own renames are not news and cost no rescan.
+ * the session's own renames and removals are not news and cost no
+ * rescan.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -223,6 +224,65 @@ ATF_TC_BODY(own_renames, tc)
 	store_close(st);
 }
 
+/* Another session's EXPUNGE: one file removed from cur/. */
+static void
+other_unlink(void)
+{
+	if (unlink("md/cur/4.d.host:2,F") == -1)
+		_exit(1);
+}
+
+ATF_TC_WITHOUT_HEAD(own_expunge);
+ATF_TC_BODY(own_expunge, tc)
+{
+	struct store		*st;
+	struct folder		*f;
+	struct folder_changes	 ch;
+	uint32_t		 uids[2] = { 2, 3 };
+
+	f = setup(&st);
+	ATF_REQUIRE(folder_watch(f) != -1);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	folder_changes_free(&ch);
+
+	/* Our removals are not news, and the sync still reports them. */
+	ATF_REQUIRE(folder_set_flags(f, 3, STORE_F_DELETED, 0) == 0);
+	ATF_REQUIRE_EQ(folder_expunge(f, uids, 2, FOLDER_EXPUNGE_DELETED),
+	    1);
+	ATF_CHECK_EQ(folder_watch_read(f), 0);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_REQUIRE_EQ(ch.nexpunged, 1);
+	ATF_CHECK_EQ(ch.expunged[0], 3);
+	ATF_CHECK(ch.nadded == 0 && ch.nflagged == 0);
+	folder_changes_free(&ch);
+	ATF_CHECK_EQ(f->nmsgs, 3);
+	ATF_CHECK(folder_msg_by_uid(f, 3) == NULL);
+	ATF_CHECK(folder_msg_by_uid(f, 2) != NULL);
+
+	/* With another session's removal among ours: a rescan finds both. */
+	ATF_REQUIRE(folder_set_flags(f, 2, STORE_F_DELETED, 0) == 0);
+	ATF_REQUIRE_EQ(folder_expunge(f, uids, 1, FOLDER_EXPUNGE_DELETED),
+	    1);
+	other(other_unlink);
+	ATF_CHECK_EQ(folder_watch_read(f), 1);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_REQUIRE_EQ(ch.nexpunged, 2);
+	ATF_CHECK_EQ(ch.expunged[0], 2);
+	ATF_CHECK_EQ(ch.expunged[1], 4);
+	folder_changes_free(&ch);
+	ATF_CHECK_EQ(f->nmsgs, 1);
+	ATF_CHECK_EQ(folder_watch_read(f), 0);
+	folder_close(f);
+
+	/* The list no longer names them: a fresh handle agrees. */
+	f = folder_open(st, "INBOX", 0);
+	ATF_REQUIRE(f != NULL);
+	ATF_CHECK_EQ(f->nmsgs, 1);
+	ATF_CHECK(folder_msg_by_uid(f, 1) != NULL);
+	folder_close(f);
+	store_close(st);
+}
+
 ATF_TC_WITHOUT_HEAD(keywords_and_uidvalidity);
 ATF_TC_BODY(keywords_and_uidvalidity, tc)
 {
@@ -319,6 +379,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, changes);
 	ATF_TP_ADD_TC(tp, own_renames);
+	ATF_TP_ADD_TC(tp, own_expunge);
 	ATF_TP_ADD_TC(tp, keywords_and_uidvalidity);
 	ATF_TP_ADD_TC(tp, quiet_directories);
 	ATF_TP_ADD_TC(tp, folder_deleted);
