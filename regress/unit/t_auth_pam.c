@@ -7,6 +7,7 @@
  * Skipped when the wrappers are not installed.
  */
 #include <sys/types.h>
+#include <sys/file.h>
 
 #include <sys/stat.h>
 
@@ -104,6 +105,16 @@ wrap(void)
 	ATF_REQUIRE(setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1) == 0);
 	ATF_REQUIRE(setenv("NSS_WRAPPER_DISABLE_DEEPBIND", "1", 1) == 0);
 	ATF_REQUIRE(setenv(REEXEC_FLAG, "1", 1) == 0);
+
+	/*
+	 * pam_wrapper makes its directory /tmp/pam.X at start, and two
+	 * processes starting together can race for the same X (Kyua runs
+	 * cases in parallel): hold a lock, kept across the exec, for as
+	 * long as the case runs.
+	 */
+	ATF_REQUIRE((fd = open("/tmp/postern-t_auth_pam.lock",
+	    O_RDWR | O_CREAT, 0600)) != -1);
+	ATF_REQUIRE(flock(fd, LOCK_EX) == 0);
 
 	/* The same arguments, so the same case runs and reports. */
 	ATF_REQUIRE((fd = open("/proc/self/cmdline", O_RDONLY)) != -1);
