@@ -13,10 +13,11 @@
  * folder_watch_expect_unlink()) and its events are matched off when
  * the descriptor is drained: only an event nobody here expected makes
  * the folder changed.  A STORE or EXPUNGE then costs no rescan of cur/,
- * which on a large mailbox costs far more than the change itself.  The state is
- * "changed since the last scan", sticky until sync_scan() drains the
- * descriptor as it starts (folder_watch_reset()) and ends settled
- * (folder_watch_settled()): the scan sees all that happened before it.
+ * which on a large mailbox costs far more than the change itself.
+ * The state is "changed since the last scan", sticky until sync_scan()
+ * drains the descriptor as it starts (folder_watch_reset()) and ends
+ * settled (folder_watch_settled()): the scan sees all that happened
+ * before it.
  */
 #include <sys/types.h>
 #include <sys/inotify.h>
@@ -37,13 +38,13 @@
 			 IN_DELETE | IN_ATTRIB | IN_DELETE_SELF | \
 			 IN_MOVE_SELF)
 #define WATCH_SELF	(IN_DELETE_SELF | IN_MOVE_SELF)
-/* Renames remembered between drains; past that, the folder is rescanned. */
+/* Own events remembered between drains; past that, a rescan. */
 #define WATCH_EXPECT_MAX 64
 
-/* One event of our own to come: a name leaving or entering new/ or cur/. */
+/* An event of our own to come: a name leaving or entering new/ or cur/. */
 struct watch_expect {
 	int		 dir;		/* STORE_DIR_NEW or STORE_DIR_CUR */
-	uint32_t	 mask;		/* IN_MOVED_FROM or IN_MOVED_TO */
+	uint32_t	 mask;		/* IN_MOVED_FROM, _TO or IN_DELETE */
 	char		 name[NAME_MAX + 1];
 };
 
@@ -133,7 +134,8 @@ folder_watch(struct folder *f)
 
 /*
  * An event of ours: a rename or removal folder_watch_expect_*()
- * noted, matched off once.  Events on directories and a full queue are never ours.
+ * noted, matched off once.  Events on directories and a full queue are
+ * never ours.
  */
 static int
 watch_own(struct folder_watch *w, const struct inotify_event *ev)
@@ -297,7 +299,7 @@ folder_watch_read(struct folder *f)
 				w->changed = 1;
 		}
 	}
-	/* Every event of a rename is queued before rename(2) returns. */
+	/* Each event is queued before its rename(2) or unlink(2) returns. */
 	free(w->exp);
 	w->exp = NULL;
 	w->nexp = 0;
