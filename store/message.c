@@ -281,7 +281,8 @@ folder_expunge(struct folder *f, const uint32_t *uids, size_t n, int flags)
 	struct store_msg	*m;
 	char			 name[NAME_MAX + 1];
 	size_t			 i;
-	int			 removed = 0, try, done;
+	int			 removed = 0, try, done, d;
+	int			 touched[2] = { 0, 0 };	/* new/, cur/ */
 
 	for (i = 0; i < n; i++) {
 		if ((m = folder_msg_by_uid(f, uids[i])) == NULL)
@@ -296,6 +297,7 @@ folder_expunge(struct folder *f, const uint32_t *uids, size_t n, int flags)
 				CRASH_POINT("expunge-unlinked");
 				m->gone = 1;
 				folder_watch_expect_unlink(f, m->dir, name);
+				touched[m->dir] = 1;
 				removed++;
 				done = 1;
 				continue;
@@ -309,7 +311,9 @@ folder_expunge(struct folder *f, const uint32_t *uids, size_t n, int flags)
 			}
 		}
 	}
-	if (removed > 0 && (fsync(f->curfd) == -1 || fsync(f->newfd) == -1))
-		log_warn("%s: fsync %s", __func__, f->name);
+	/* Only a directory a name left needs its removal made durable. */
+	for (d = STORE_DIR_NEW; d <= STORE_DIR_CUR; d++)
+		if (touched[d] && fsync(folder_dir_fd(f, d)) == -1)
+			log_warn("%s: fsync %s", __func__, f->name);
 	return removed;
 }
