@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,19 +111,29 @@ expect(int i, int what, int mflags)
 	return (char *)b.data;
 }
 
+/* The folder's message whose base name is fmt, formatted; it must exist. */
+static struct store_msg *
+msg_named(struct folder *f, const char *fmt, ...)
+{
+	va_list	ap;
+	char	base[64];
+	size_t	k;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(base, sizeof(base), fmt, ap);
+	va_end(ap);
+	for (k = 0; k < f->nmsgs; k++)
+		if (strcmp(f->msgs[k]->base, base) == 0)
+			return f->msgs[k];
+	atf_tc_fail("no message %s", base);
+	return NULL;
+}
+
 /* Message i of the folder, by its content's position in msgs[]. */
 static struct store_msg *
 msg_of(struct folder *f, int i)
 {
-	char	base[64];
-	size_t	k;
-
-	snprintf(base, sizeof(base), "%d.m%d.host", 1000 + i, i);
-	for (k = 0; k < f->nmsgs; k++)
-		if (strcmp(f->msgs[k]->base, base) == 0)
-			return f->msgs[k];
-	atf_tc_fail("no message %d", i);
-	return NULL;
+	return msg_named(f, "%d.m%d.host", 1000 + i, i);
 }
 
 static void
@@ -581,15 +592,7 @@ gen(int i, struct buf *b)
 static struct store_msg *
 many_of(struct folder *f, int i)
 {
-	char	base[64];
-	size_t	k;
-
-	snprintf(base, sizeof(base), "%d.M%dP1.host", 1700000000 + i, i);
-	for (k = 0; k < f->nmsgs; k++)
-		if (strcmp(f->msgs[k]->base, base) == 0)
-			return f->msgs[k];
-	atf_tc_fail("no message %d", i);
-	return NULL;
+	return msg_named(f, "%d.M%dP1.host", 1700000000 + i, i);
 }
 
 static void
