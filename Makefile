@@ -38,7 +38,8 @@ LDFLAGS		+= $(SANFLAGS)
 CPPFLAGS	+= -U_FORTIFY_SOURCE
 endif
 
-LIBBSD		= $(shell $(PKG) --libs libbsd-ctor)
+# What lib/compat does not have: pidfile(3) and getpeereid (posternd).
+LIBBSD		= $(shell $(PKG) --libs libbsd)
 LIBEVENT	= $(shell $(PKG) --libs libevent)
 LIBSSL		= $(shell $(PKG) --libs openssl)
 LIBGSS		= $(shell $(PKG) --libs krb5-gssapi)
@@ -71,8 +72,9 @@ WORKER_SRCS	= $(filter-out $(MAINS) $(GEN_SRCS) $(WORKER_PROG_SRCS) \
 IMAP_SRCS	= $(wildcard worker/imap/*.c)
 MIME_SRCS	= $(wildcard store/mime/*.c)
 CTL_SRCS	= $(filter-out $(MAINS),$(wildcard ctl/*.c))
-# What the per-connection programs take from libbsd, written for them so
-# each exec loads neither libbsd nor libmd (lib/compat/compat.h).
+# What the programs take from libbsd, written for them: the per-connection
+# ones load neither libbsd nor libmd, and no program uses libbsd's
+# strnvis (lib/compat/compat.h).
 COMPAT_SRCS	= $(wildcard lib/compat/*.c)
 
 objs		= $(patsubst %.c,$(O)/%.o,$(1))
@@ -122,19 +124,20 @@ $(O)/%.a:
 	rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/posternd: $(O)/master/posternd.o $(A_MASTER) $(A_LIB)
+# Every program links libcompat.a after its own archives and before
+# libbsd, whose strnvis writes a NUL one byte past the buffer whenever it
+# truncates (0.11.7).  The three programs exec'd per connection need
+# nothing else from libbsd and do not load it (nor libmd) at all: that
+# was a tenth of the CPU time of a login.
+$(BIN)/posternd: $(O)/master/posternd.o $(A_MASTER) $(A_LIB) $(A_COMPAT)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBEVENT) $(LIBSSL) $(LIBBSD)
 
-$(BIN)/postern-auth: $(O)/auth/postern-auth.o $(A_AUTH) $(A_LIB)
+$(BIN)/postern-auth: $(O)/auth/postern-auth.o $(A_AUTH) $(A_LIB) $(A_COMPAT)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBEVENT) -lpam -lcrypt $(LIBGSS) \
 	    $(LIBSSL) $(LIBBSD)
 
-# The three programs exec'd per connection link libcompat.a, last, in
-# place of libbsd: loading libbsd and libmd in each cost a tenth of the
-# CPU time of a login.
-#
 # postern-worker must not link TLS: with tls.o pulled in by mistake
 # this link fails on OpenSSL's symbols.
 $(BIN)/postern-worker: $(O)/worker/worker.o $(O)/worker/prelogin.o \
@@ -152,7 +155,8 @@ $(BIN)/postern-session: $(O)/worker/session.o $(A_IMAP) $(A_WORKER) \
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(BIN)/posternctl: $(O)/ctl/posternctl.o $(A_CTL) $(A_MASTER) $(A_LIB)
+$(BIN)/posternctl: $(O)/ctl/posternctl.o $(A_CTL) $(A_MASTER) $(A_LIB) \
+    $(A_COMPAT)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBSSL) $(LIBBSD)
 
@@ -195,21 +199,25 @@ tests: $(UNIT_PROGS) $(SH_PROGS) $(KYUAFILES) $(SH_LIBS)
 # so a broken file elsewhere in the tree does not stop it building.
 UNIT_CC		= $(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes \
 		  $(shell $(PKG) --cflags atf-c) $(LDFLAGS) -o $@ $<
-$(B)/regress/unit/t_lib_%: regress/unit/t_lib_%.c $(A_LIB)
+# Each also links libcompat.a, as the programs do (see posternd).
+$(B)/regress/unit/t_lib_%: regress/unit/t_lib_%.c $(A_LIB) $(A_COMPAT)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_LIB) $(LIBATF) $(LIBBSD)
-$(B)/regress/unit/t_master_%: regress/unit/t_master_%.c $(A_MASTER) $(A_LIB)
+	$(UNIT_CC) $(A_LIB) $(A_COMPAT) $(LIBATF) $(LIBBSD)
+$(B)/regress/unit/t_master_%: regress/unit/t_master_%.c $(A_MASTER) $(A_LIB) \
+    $(A_COMPAT)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_MASTER) $(A_LIB) $(LIBATF) $(LIBEVENT) $(LIBSSL) \
-	    $(LIBBSD)
-$(B)/regress/unit/t_auth_%: regress/unit/t_auth_%.c $(A_AUTH) $(A_LIB)
+	$(UNIT_CC) $(A_MASTER) $(A_LIB) $(A_COMPAT) $(LIBATF) $(LIBEVENT) \
+	    $(LIBSSL) $(LIBBSD)
+$(B)/regress/unit/t_auth_%: regress/unit/t_auth_%.c $(A_AUTH) $(A_LIB) \
+    $(A_COMPAT)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_AUTH) $(A_LIB) $(LIBATF) $(LIBEVENT) -lpam -lcrypt \
-	    $(LIBGSS) $(LIBSSL) $(LIBBSD)
+	$(UNIT_CC) $(A_AUTH) $(A_LIB) $(A_COMPAT) $(LIBATF) $(LIBEVENT) \
+	    -lpam -lcrypt $(LIBGSS) $(LIBSSL) $(LIBBSD)
 $(B)/regress/unit/t_store_%: regress/unit/t_store_%.c $(A_STORE) $(A_MIME) \
-    $(A_LIB)
+    $(A_LIB) $(A_COMPAT)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_STORE) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
+	$(UNIT_CC) $(A_STORE) $(A_MIME) $(A_LIB) $(A_COMPAT) $(LIBATF) \
+	    $(LIBBSD)
 # The worker tests share a socketpair harness, itself no test program.
 $(O)/regress/unit/worker_harness.o: regress/unit/worker_harness.c
 	@mkdir -p $(@D)
@@ -217,28 +225,32 @@ $(O)/regress/unit/worker_harness.o: regress/unit/worker_harness.c
 	    -c -o $@ $<
 $(B)/regress/unit/t_worker_%: regress/unit/t_worker_%.c \
     regress/unit/worker_harness.h $(O)/regress/unit/worker_harness.o \
-    $(A_IMAP) $(A_WORKER) $(A_WTLS) $(A_STORE) $(A_MIME) $(A_LIB)
+    $(A_IMAP) $(A_WORKER) $(A_WTLS) $(A_STORE) $(A_MIME) $(A_LIB) \
+    $(A_COMPAT)
 	@mkdir -p $(@D)
 	$(UNIT_CC) $(O)/regress/unit/worker_harness.o $(A_IMAP) $(A_WORKER) \
-	    $(A_WTLS) $(A_STORE) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBSSL) \
-	    $(LIBBSD)
+	    $(A_WTLS) $(A_STORE) $(A_MIME) $(A_LIB) $(A_COMPAT) $(LIBATF) \
+	    $(LIBSSL) $(LIBBSD)
 # The sandbox's test checks the generated filter against libseccomp.
 $(B)/regress/unit/t_worker_sandbox: regress/unit/t_worker_sandbox.c \
-    $(SANDBOX_BPF) $(A_WORKER) $(A_LIB)
+    $(SANDBOX_BPF) $(A_WORKER) $(A_LIB) $(A_COMPAT)
 	@mkdir -p $(@D)
-	$(UNIT_CC) -I$(O)/worker $(A_WORKER) $(A_LIB) $(LIBATF) -lseccomp \
-	    $(LIBBSD)
-$(B)/regress/unit/t_mime_%: regress/unit/t_mime_%.c $(A_MIME) $(A_LIB)
+	$(UNIT_CC) -I$(O)/worker $(A_WORKER) $(A_LIB) $(A_COMPAT) $(LIBATF) \
+	    -lseccomp $(LIBBSD)
+$(B)/regress/unit/t_mime_%: regress/unit/t_mime_%.c $(A_MIME) $(A_LIB) \
+    $(A_COMPAT)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
+	$(UNIT_CC) $(A_MIME) $(A_LIB) $(A_COMPAT) $(LIBATF) $(LIBBSD)
 $(B)/regress/unit/t_imap_%: regress/unit/t_imap_%.c $(A_IMAP) $(A_STORE) \
-    $(A_MIME) $(A_LIB)
+    $(A_MIME) $(A_LIB) $(A_COMPAT)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_IMAP) $(A_STORE) $(A_MIME) $(A_LIB) $(LIBATF) $(LIBBSD)
+	$(UNIT_CC) $(A_IMAP) $(A_STORE) $(A_MIME) $(A_LIB) $(A_COMPAT) \
+	    $(LIBATF) $(LIBBSD)
 $(B)/regress/unit/t_ctl_%: regress/unit/t_ctl_%.c $(A_CTL) $(A_MASTER) \
-    $(A_LIB)
+    $(A_LIB) $(A_COMPAT)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(A_CTL) $(A_MASTER) $(A_LIB) $(LIBATF) $(LIBSSL) $(LIBBSD)
+	$(UNIT_CC) $(A_CTL) $(A_MASTER) $(A_LIB) $(A_COMPAT) $(LIBATF) \
+	    $(LIBSSL) $(LIBBSD)
 # lib/compat against libbsd itself: its objects are built a second time
 # with their symbols renamed, so one program can call both.  The title
 # is tested apart, linked as the programs are: without libbsd.
@@ -253,7 +265,7 @@ $(O)/regress/unit/compat/%.o: lib/compat/%.c
 	$(CC) $(CPPFLAGS) $(COMPAT_RENAME) $(CFLAGS) -MMD -MP -c -o $@ $<
 $(B)/regress/unit/t_compat: regress/unit/t_compat.c $(COMPAT_TOBJS)
 	@mkdir -p $(@D)
-	$(UNIT_CC) $(COMPAT_TOBJS) $(LIBATF) $(shell $(PKG) --libs libbsd)
+	$(UNIT_CC) $(COMPAT_TOBJS) $(LIBATF) $(LIBBSD)
 $(B)/regress/unit/t_compat_title: regress/unit/t_compat_title.c $(A_COMPAT)
 	@mkdir -p $(@D)
 	$(UNIT_CC) $(A_COMPAT) $(LIBATF)
@@ -275,7 +287,8 @@ fuzz:
 	    CFLAGS='-g -std=gnu11 -fsanitize=fuzzer-no-link,address,undefined' \
 	    $(B)/fuzzobj/obj/libpostern.a $(B)/fuzzobj/obj/libstore.a \
 	    $(B)/fuzzobj/obj/libmaster.a $(B)/fuzzobj/obj/libworker.a \
-	    $(B)/fuzzobj/obj/libimap.a $(B)/fuzzobj/obj/libmime.a
+	    $(B)/fuzzobj/obj/libimap.a $(B)/fuzzobj/obj/libmime.a \
+	    $(B)/fuzzobj/obj/libcompat.a
 	@mkdir -p $(B)/fuzz
 	for f in $(FUZZ_SRCS); do \
 	    n=$$(basename $$f .c); \
@@ -284,7 +297,7 @@ fuzz:
 	        $(B)/fuzzobj/obj/libmaster.a $(B)/fuzzobj/obj/libworker.a \
 	        $(B)/fuzzobj/obj/libimap.a $(B)/fuzzobj/obj/libstore.a \
 	        $(B)/fuzzobj/obj/libmime.a $(B)/fuzzobj/obj/libpostern.a \
-	        $(LIBSSL) $(LIBBSD) || exit 1; \
+	        $(B)/fuzzobj/obj/libcompat.a $(LIBSSL) $(LIBBSD) || exit 1; \
 	done
 
 # ---- the two commands of the README ------------------------------------

@@ -2,8 +2,10 @@
  * The BSD functions postern-worker, postern-tlsworker and postern-session
  * would otherwise load libbsd (and libmd) for in every exec: strlcpy,
  * strlcat, strtonum, freezero, strnvis, bsd_getopt (what getopt() means
- * under libbsd's overlay) and setproctitle.  Only those three programs
- * link libcompat.a; the long-lived ones and the tests keep libbsd.  The
+ * under libbsd's overlay) and setproctitle.  Every program and test
+ * links libcompat.a, so that none uses libbsd's strnvis, which writes
+ * past the buffer when it truncates; the long-lived programs still take
+ * pidfile(3) and getpeereid from libbsd, the others nothing.  The
  * prototypes are the overlay headers' own, which every file in the tree
  * includes, so code calling these functions does not include this file;
  * the compat sources and their tests do.  glibc itself provides the rest

@@ -2,8 +2,7 @@
  * bsd_getopt(): what getopt() calls become under libbsd's overlay
  * <unistd.h>.  Like libbsd's, it is glibc's getopt() (which, as
  * _GNU_SOURCE asks, moves operands after the options rather than
- * stopping at the first one) plus BSD's optreset, so the per-connection
- * programs (postern-worker, postern-tlsworker, postern-session) parse
+ * stopping at the first one) plus BSD's optreset, so the programs parse
  * their arguments exactly as they did when linked with libbsd.
  */
 #include "compat.h"

@@ -1,6 +1,5 @@
 /*
- * setproctitle() for the per-connection programs (postern-worker,
- * postern-tlsworker, postern-session), so ps(1) shows what each is doing
+ * setproctitle() for every program, so ps(1) shows what each is doing
  * ("postern-session: imap user [addr]") as it did with libbsd.  On Linux
  * ps reads /proc/PID/cmdline, the argument strings exec left on the
  * stack, and reads on into the environment strings that follow them

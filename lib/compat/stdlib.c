@@ -1,7 +1,6 @@
 /*
- * strtonum() and freezero(), as OpenBSD documents them.  Linked by the
- * per-connection programs (postern-worker, postern-tlsworker,
- * postern-session).
+ * strtonum() and freezero(), as OpenBSD documents them.  Linked by
+ * every program.
  */
 #include <errno.h>
 #include <limits.h>

@@ -2,8 +2,7 @@
  * strlcpy() and strlcat(), as OpenBSD documents them: copy or append
  * within a buffer of the given size, always NUL terminate when there is
  * room for it, and return the length the result would have had, so
- * truncation is a return value >= size.  Linked by the per-connection
- * programs (postern-worker, postern-tlsworker, postern-session).
+ * truncation is a return value >= size.  Linked by every program.
  */
 #include "compat.h"
 

@@ -3,8 +3,7 @@
  * compat.h: what log_safe() and its kin use to make client text safe
  * for a log line.  Its output is libbsd's (0.11), byte for byte, in the
  * C locale the daemons run in, where every byte with the high bit set is
- * encoded.  Linked by the per-connection programs (postern-worker,
- * postern-tlsworker, postern-session).
+ * encoded.  Linked by every program.
  */
 #include <errno.h>
 #include <limits.h>

@@ -161,10 +161,45 @@ plaintext_login_cleanup()
 	postern_cleanup
 }
 
+atf_test_case id_long_values cleanup
+id_long_values_head()
+{
+	atf_set "descr" "IMAP ID before login with fields and values longer" \
+	    "than what their log copies hold, and full of bytes to escape:" \
+	    "the worker answers and goes on (under ASan: nothing written" \
+	    "past a buffer, as libbsd's strnvis did when it truncated)"
+	atf_set "require.user" "root"
+}
+id_long_values_body()
+{
+	imap_setup
+	imap_start
+	cat > c.py <<'PYEOF'
+import imaplib
+from imaptest import *
+for field, value in (("f" * 30, "x" * 300), ("f" * 30, "\\\\" * 200),
+                     ("\\\\" * 30, "\x01" * 100)):
+    m = imaplib.IMAP4(HOST, IPORT, timeout=TIMEOUT)
+    typ, data = m.xatom("ID", '("%s" "%s" "b" "\x7f")' % (field, value))
+    check(typ == "OK", (typ, data))
+    typ, data = m.noop()
+    check(typ == "OK", (typ, data))
+    m.logout()
+print("ok")
+PYEOF
+	atf_check -o inline:"ok\n" "$T/ipy" c.py
+}
+id_long_values_cleanup()
+{
+	. "$(atf_get_srcdir)/postern.subr"
+	postern_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case starttls
 	atf_add_test_case implicit_tls
 	atf_add_test_case failures
 	atf_add_test_case plaintext_login
+	atf_add_test_case id_long_values
 }
