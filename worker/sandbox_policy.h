@@ -75,6 +75,15 @@ sandbox_policy(scmp_filter_ctx *ctxp, int *nrp)
 	*nrp = -1;
 	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM))) == NULL)
 		return -ENOMEM;
+	/*
+	 * A binary search over the call numbers, not one comparison per
+	 * rule in turn: the kernel runs the filter for every call number
+	 * when it is installed (to cache which are always allowed), with
+	 * interrupts off, and a linear list of ~70 rules made that ~3% of
+	 * a whole plain login.
+	 */
+	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
+		goto fail;
 	for (i = 0; i < sizeof(sandbox_allow) / sizeof(sandbox_allow[0]); i++)
 		if (sandbox_allow[i] >= 0 && (rc = seccomp_rule_add(ctx,
 		    SCMP_ACT_ALLOW, sandbox_allow[i], 0)) < 0) {
