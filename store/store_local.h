@@ -55,7 +55,7 @@ int		 folder_assign_locked(struct folder *, char *const *,
 int		 uidlist_current(struct folder *);
 int		 uidlist_tail(struct folder *);
 int		 uidlist_append(struct folder *, struct store_msg *const *,
-		    size_t);
+		    size_t, int);
 void		 uidlist_forget(struct folder *);
 
 /* keywords.c */
@@ -124,8 +124,12 @@ void		 folder_watch_expect_rename(struct folder *, int,
 		    const char *, const char *);
 void		 folder_watch_expect_unlink(struct folder *, int,
 		    const char *);
-void		 folder_watch_reset(struct folder *);
-void		 folder_watch_settled(struct folder *);
+/* A directory of a folder (STORE_DIR_NEW, _CUR) as a bit, and both. */
+#define WATCH_DIR(d)	(1 << (d))
+#define WATCH_ALL	(WATCH_DIR(STORE_DIR_NEW) | WATCH_DIR(STORE_DIR_CUR))
+int		 folder_watch_dirs(struct folder *);
+int		 folder_watch_reset(struct folder *, int);
+void		 folder_watch_settled(struct folder *, int);
 void		 folder_watch_close(struct folder *);
 
 #endif

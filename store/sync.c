@@ -33,6 +33,8 @@
 
 #define SCAN_TRIES		5
 #define STAT_THREAD_MIN		256	/* new files worth a second thread */
+/* Files in new/ that a scan of new/ alone checks against cur/ one by one. */
+#define NEW_ONLY_LINEAR		64
 
 RB_HEAD(msgtree, store_msg);
 
@@ -58,17 +60,18 @@ struct snap {
 static int	 msg_cmp(struct store_msg *, struct store_msg *);
 static int	 fresh_cmp(const void *, const void *);
 static int	 scan_dir(struct folder *, int, struct scan *, int *);
-static int	 scan_folder(struct folder *, struct scan *, int *);
+static int	 scan_folder(struct folder *, int, struct scan *, int *);
 static void	 scan_free(struct scan *);
+static int	 in_cur(struct folder *, const char *);
 static int	 merge_scan(struct folder *, struct scan *, struct msgtree *,
-		    struct store_msg ***, size_t *);
+		    int, struct store_msg ***, size_t *);
 static int	 number_fresh(struct folder *, struct store_msg **, size_t);
 static void	 msg_stat_time(struct folder *, struct store_msg *);
 static void	*stat_thread(void *);
 static void	 stat_fresh(struct folder *, struct store_msg **, size_t);
 static int	 drop_gone(struct folder *);
-static int	 folder_current(struct folder *);
-static int	 sync_scan(struct folder *, int, int *, int *);
+static int	 changed_dirs(struct folder *);
+static int	 sync_scan(struct folder *, int, int, int *, int *, size_t *);
 static int	 take_snap(struct folder *, struct snap **, size_t *);
 static void	 restore_recent(struct folder *, const struct snap *, size_t);
 static int	 diff_snap(struct folder *, const struct snap *, size_t,
@@ -200,19 +203,22 @@ scan_dir(struct folder *f, int dir, struct scan *sc, int *stable)
 }
 
 /*
- * new/ first, then cur/: a file moved from new/ to cur/ between the
- * two reads is then seen twice, never missed.
+ * The directories in dirs (WATCH_DIR() bits), new/ first, then cur/: a
+ * file moved from new/ to cur/ between the two reads is then seen
+ * twice, never missed.
  */
 static int
-scan_folder(struct folder *f, struct scan *sc, int *stable)
+scan_folder(struct folder *f, int dirs, struct scan *sc, int *stable)
 {
 	int	try;
 
 	for (try = 0; try < SCAN_TRIES; try++) {
 		scan_free(sc);
 		*stable = 1;
-		if (scan_dir(f, STORE_DIR_NEW, sc, stable) == -1 ||
-		    scan_dir(f, STORE_DIR_CUR, sc, stable) == -1) {
+		if (((dirs & WATCH_DIR(STORE_DIR_NEW)) &&
+		    scan_dir(f, STORE_DIR_NEW, sc, stable) == -1) ||
+		    ((dirs & WATCH_DIR(STORE_DIR_CUR)) &&
+		    scan_dir(f, STORE_DIR_CUR, sc, stable) == -1)) {
 			log_warn("%s: %s/%s", __func__, f->store->path,
 			    f->name);
 			return -1;
@@ -223,14 +229,29 @@ scan_folder(struct folder *f, struct scan *sc, int *stable)
 	return 0;
 }
 
+/* Whether a message of the table is in cur/ under this base. */
+static int
+in_cur(struct folder *f, const char *base)
+{
+	size_t	i;
+
+	for (i = 0; i < f->nmsgs; i++)
+		if (f->msgs[i]->dir == STORE_DIR_CUR &&
+		    strcmp(f->msgs[i]->base, base) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Match the scanned files with the table.  Files not in it become new
  * messages (*freshp); a base seen in both new/ and cur/ is one message,
- * the cur/ one.
+ * the cur/ one.  With new_only only new/ was read, and the tree holds
+ * only what the table had there: a file not in it is looked for in
+ * cur/'s part of the table first.
  */
 static int
 merge_scan(struct folder *f, struct scan *sc, struct msgtree *tree,
-    struct store_msg ***freshp, size_t *nfreshp)
+    int new_only, struct store_msg ***freshp, size_t *nfreshp)
 {
 	struct store_msg	 key, *m, **fresh = NULL, **nv;
 	char			*name, *info;
@@ -247,6 +268,8 @@ merge_scan(struct folder *f, struct scan *sc, struct msgtree *tree,
 		}
 		key.base = name;
 		if ((m = RB_FIND(msgtree, tree, &key)) == NULL) {
+			if (new_only && in_cur(f, name))
+				continue;
 			if ((m = store_msg_new(name, bl)) == NULL)
 				goto fail;
 			if (nfresh == cap) {
@@ -403,19 +426,19 @@ drop_gone(struct folder *f)
 }
 
 /*
- * The table still tells what is in new/ and cur/: the watch saw
- * nothing but this handle's own renames and removals since the last
- * scan, or,
- * without a watch, the directory times say so.
+ * Which of new/ and cur/ may hold what the table does not, as
+ * WATCH_DIR() bits: those in which the watch saw more than this
+ * handle's own renames and removals since their last scan, or, without
+ * a watch, both unless the directory times say neither changed.
  */
 static int
-folder_current(struct folder *f)
+changed_dirs(struct folder *f)
 {
 	int	r;
 
-	if (f->watchfd != -1 && (r = folder_watch_read(f)) != -1)
-		return r == 0;
-	return folder_dirs_unchanged(f);
+	if (f->watchfd != -1 && (r = folder_watch_dirs(f)) != -1)
+		return r;
+	return folder_dirs_unchanged(f) ? 0 : WATCH_ALL;
 }
 
 /*
@@ -443,11 +466,18 @@ folder_dirs_unchanged(struct folder *f)
 }
 
 /*
- * The scan proper.  With reread the table is loaded from the list
- * first; without, the table is known to match the list already.
+ * The scan proper, of the directories in dirs (WATCH_DIR() bits) and
+ * of those the watch has seen change meanwhile.  With reread the table
+ * is loaded from the list first, and both are read; without, the table
+ * is known to match the list already, and when only new/ changed (a
+ * delivery) cur/, which may hold a hundred thousand files, is not read
+ * again.  *appendp gets the number of new messages when they are all
+ * that changed: they are the last of the table, and their records can
+ * be added to the list rather than the list written whole.
  */
 static int
-sync_scan(struct folder *f, int reread, int *changedp, int *assignedp)
+sync_scan(struct folder *f, int reread, int dirs, int *changedp,
+    int *assignedp, size_t *appendp)
 {
 	struct msgtree		  tree = RB_INITIALIZER(&tree);
 	struct scan		  sc;
@@ -455,12 +485,18 @@ sync_scan(struct folder *f, int reread, int *changedp, int *assignedp)
 	struct timespec		  now;
 	size_t			  nfresh = 0, i, j;
 	uint32_t		  known, old_next;
-	int			  stable, changed = 0, assigned = 0, d;
+	int			  stable, changed = 0, assigned = 0, d, new_only;
 
 	memset(&sc, 0, sizeof(sc));
+	*appendp = 0;
 	if (clock_gettime(CLOCK_REALTIME, &now) == -1)
 		return -1;
-	folder_watch_reset(f);
+	dirs = folder_watch_reset(f, reread ? WATCH_ALL : dirs);
+	new_only = !reread && dirs == WATCH_DIR(STORE_DIR_NEW);
+	if (!new_only)
+		dirs = WATCH_ALL;
+	if (new_only && drop_gone(f))
+		changed = 1;
 	if (reread) {
 		switch (uidlist_read(f, &known)) {
 		case UIDLIST_OK:
@@ -483,9 +519,17 @@ sync_scan(struct folder *f, int reread, int *changedp, int *assignedp)
 	}
 	old_next = f->uidnext;
 
-	/* Index the list by base; a base listed twice keeps its first UID. */
+	/*
+	 * Index the list by base; a base listed twice keeps its first UID.
+	 * When only new/ is read, what is in cur/ stays as it is.
+	 */
 	for (i = j = 0; i < f->nmsgs; i++) {
 		m = f->msgs[i];
+		if (new_only && m->dir == STORE_DIR_CUR) {
+			m->seen = 1;
+			f->msgs[j++] = m;
+			continue;
+		}
 		m->seen = 0;
 		m->dir = STORE_DIR_NEW;
 		if (RB_INSERT(msgtree, &tree, m) != NULL) {
@@ -497,14 +541,31 @@ sync_scan(struct folder *f, int reread, int *changedp, int *assignedp)
 	}
 	f->nmsgs = j;
 
-	if (scan_folder(f, &sc, &stable) == -1 ||
-	    merge_scan(f, &sc, &tree, &fresh, &nfresh) == -1) {
+	if (scan_folder(f, dirs, &sc, &stable) == -1) {
 		scan_free(&sc);
 		uidlist_forget(f);
 		return -1;
 	}
-	f->dirs_clean = stable;
+	/* Many files in new/: index cur/'s messages too, not one by one. */
+	if (new_only && sc.n > NEW_ONLY_LINEAR) {
+		for (i = 0; i < f->nmsgs; i++)
+			if (f->msgs[i]->dir == STORE_DIR_CUR)
+				(void)RB_INSERT(msgtree, &tree, f->msgs[i]);
+		new_only = 0;
+	}
+	if (merge_scan(f, &sc, &tree, new_only, &fresh, &nfresh) == -1) {
+		scan_free(&sc);
+		uidlist_forget(f);
+		return -1;
+	}
+	/* cur/'s time, when not read now, is as the last scan left it. */
+	if (dirs != WATCH_ALL)
+		f->dirs_clean = f->dirs_clean && stable;
+	else
+		f->dirs_clean = stable;
 	for (d = STORE_DIR_NEW; d <= STORE_DIR_CUR; d++) {
+		if (!(dirs & WATCH_DIR(d)))
+			continue;
 		f->dir_mtime[d] = sc.mtime[d];
 		if (sc.mtime[d].tv_sec >= now.tv_sec - 1)
 			f->dirs_clean = 0;
@@ -537,10 +598,12 @@ sync_scan(struct folder *f, int reread, int *changedp, int *assignedp)
 	if (number_fresh(f, fresh, nfresh))
 		changed = assigned = 1;
 	free(fresh);
+	if (!changed && !reread && nfresh > 0 && f->uidnext == old_next + nfresh)
+		*appendp = nfresh;
 	if (nfresh > 0 || f->uidnext != old_next)
 		changed = assigned = 1;
 	if (stable)
-		folder_watch_settled(f);
+		folder_watch_settled(f, dirs);
 	*changedp = changed;
 	*assignedp = assigned;
 	return 0;
@@ -633,26 +696,31 @@ diff_snap(struct folder *f, const struct snap *s, size_t ns,
 /*
  * The sync under the lock.  A crash anywhere in it loses nothing: the
  * list is replaced whole (temp file, fsync, rename), so it is the old
- * one or the new one; with the old one, the files numbered here are
- * numbered again next time, and since nobody was told their UIDs (that
- * happens only after this returns) that is harmless.
+ * one or the new one; or, when all the sync found was new files, their
+ * records are added at its end, of which a torn last one is dropped.
+ * Either way, the files numbered here and not saved are numbered again
+ * next time, and since nobody was told their UIDs (that happens only
+ * after this returns) that is harmless.
  */
 int
 folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 {
 	struct snap		*snap = NULL;
 	struct store_msg	*m;
-	size_t			 nsnap = 0, i;
+	size_t			 nsnap = 0, nappend = 0, i;
 	uint32_t		 old_uv = f->uidvalidity;
-	int			 reread, changed = 0, assigned = 0, fd, r;
+	int			 reread, dirs, whole, claim = 0, changed = 0;
+	int			 assigned = 0, fd, r;
 
 	flags |= f->oflags;
 	if ((ch != NULL || (flags & (FOLDER_RECENT | FOLDER_PEEK_RECENT))) &&
 	    take_snap(f, &snap, &nsnap) == -1)
 		return -1;
 	reread = f->light || !uidlist_current(f);
-	if (reread || (flags & FOLDER_FORCE) || !folder_current(f)) {
-		if (sync_scan(f, reread, &changed, &assigned) == -1) {
+	dirs = reread || (flags & FOLDER_FORCE) ? WATCH_ALL : changed_dirs(f);
+	if (dirs != 0) {
+		if (sync_scan(f, reread, dirs, &changed, &assigned,
+		    &nappend) == -1) {
 			free(snap);
 			return -1;
 		}
@@ -661,6 +729,8 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 		changed = 1;
 	if (reread && snap != NULL && old_uv == f->uidvalidity)
 		restore_recent(f, snap, nsnap);
+	/* Anything but new messages has the list written whole. */
+	whole = changed && nappend == 0;
 
 	/* What nobody claimed is \Recent here; a read-only peek leaves it so. */
 	if ((flags & (FOLDER_RECENT | FOLDER_PEEK_RECENT)) &&
@@ -670,12 +740,14 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 				f->msgs[i]->recent = 1;
 		if (flags & FOLDER_RECENT) {
 			f->recent_mark = f->uidnext;
-			changed = 1;
+			changed = claim = 1;
+			if (nappend == 0)
+				whole = 1;
 		}
 	}
 
 	if (f->facts_dirty >= STORE_FACTS_SAVE_MIN)
-		changed = 1;
+		changed = whole = 1;
 	if (flags & FOLDER_SIZES) {
 		for (i = 0; i < f->nmsgs; i++) {
 			m = f->msgs[i];
@@ -685,7 +757,7 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 				continue;
 			if (store_crlf_size(fd, &m->vsize) == 0) {
 				m->have_vsize = 1;
-				changed = 1;
+				changed = whole = 1;
 			} else
 				log_warn("%s: %s/%s", __func__, f->name,
 				    m->base);
@@ -694,7 +766,14 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 	}
 	if (changed)
 		CRASH_POINT("sync-before-write");
-	if (changed && uidlist_write(f) == -1) {
+	if (whole)
+		r = uidlist_write(f);
+	else if (nappend > 0)
+		r = uidlist_append(f, f->msgs + f->nmsgs - nappend, nappend,
+		    claim);
+	else
+		r = 0;
+	if (r == -1) {
 		/*
 		 * UIDs handed out but not saved would change next time:
 		 * clients would fetch those messages again.  Cached facts
@@ -822,7 +901,7 @@ folder_assign_locked(struct folder *f, char *const *bases,
 			nm[i]->have_vsize = 1;
 		}
 	}
-	if (uidlist_append(f, nm, n) == -1)
+	if (uidlist_append(f, nm, n, 0) == -1)
 		goto fail;
 	f->uidnext += n;
 	for (i = 0; i < n; i++) {

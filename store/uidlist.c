@@ -15,11 +15,16 @@
  *
  * APPEND, COPY and MOVE do not rewrite the list: under the folder lock
  * they add records at its end, written `+<uid> ...', whose UIDs may
- * reach past N (N is then one more than the last).  Only such a line
+ * reach past N (N is then one more than the last).  So does a sync
+ * that found nothing but new files (a delivery).  Only such a line
  * may be torn by a crash; a torn last `+' line is dropped, and its UID
  * was never reported to anyone, since the appender answers only after
  * its write is on disk.  Every other defect makes the list corrupt,
- * and a corrupt list is rebuilt under a new UIDVALIDITY.
+ * and a corrupt list is rebuilt under a new UIDVALIDITY.  An appended
+ * record with the key C (`C1') moves the \Recent mark past its UID:
+ * the sync that added it claimed every message up to it.  A reader
+ * that does not know C skips it and offers those messages as \Recent
+ * once more, which is all it can get wrong.
  *
  * A folder moving from Dovecot has a dovecot-uidlist instead (version
  * 3: `3 V<uidvalidity> N<nextuid> G<guid> ...' and `<uid> [<key><value>
@@ -68,7 +73,7 @@ static struct store_msg *record_msg(const char *, size_t, uint32_t, int,
 static int	 record_add(struct folder *, struct store_msg *);
 static int	 parse_record(struct folder *, char *, uint32_t);
 static int	 add_num(struct buf *, const char *, long long);
-static int	 add_record(struct buf *, const struct store_msg *, int);
+static int	 add_record(struct buf *, const struct store_msg *, int, int);
 static void	 hold_list(struct folder *, int, off_t);
 static uint32_t	 read_stamp(int);
 static int	 parse_dovecot_header(char *, int *, uint32_t *, uint32_t *);
@@ -252,7 +257,7 @@ parse_record(struct folder *f, char *line, uint32_t prev)
 	uint64_t		 uid, t = 0, vsize = 0;
 	const char		*uidl = NULL;
 	size_t			 uidl_len = 0, bl;
-	int			 have_t = 0, have_w = 0, appended;
+	int			 have_t = 0, have_w = 0, appended, claimed = 0;
 
 	p = line;
 	if ((appended = *p == '+'))
@@ -280,6 +285,9 @@ parse_record(struct folder *f, char *line, uint32_t prev)
 			uidl = p + 1;
 			uidl_len = e - p - 1;
 			break;
+		case 'C':
+			claimed = appended;
+			break;
 		case ':':
 		case '\0':
 			return -1;
@@ -305,6 +313,8 @@ parse_record(struct folder *f, char *line, uint32_t prev)
 			return -1;
 		}
 	}
+	if (claimed && uid >= f->recent_mark)
+		f->recent_mark = uid + 1;
 	return record_add(f, m);
 }
 
@@ -599,8 +609,10 @@ add_num(struct buf *b, const char *key, long long v)
 	return buf_add(b, p, (size_t)(digits + sizeof(digits) - p));
 }
 
+/* One record; claim adds C (see the top) to an appended one. */
 static int
-add_record(struct buf *b, const struct store_msg *m, int appended)
+add_record(struct buf *b, const struct store_msg *m, int appended,
+    int claim)
 {
 	if (add_num(b, appended ? "+" : "", m->uid) == -1 ||
 	    add_num(b, " T", (long long)m->time) == -1)
@@ -616,6 +628,8 @@ add_record(struct buf *b, const struct store_msg *m, int appended)
 	}
 	if (m->pop3_uidl != NULL && (buf_addstr(b, " P") == -1 ||
 	    buf_addstr(b, m->pop3_uidl) == -1))
+		return -1;
+	if (appended && claim && buf_addstr(b, " C1") == -1)
 		return -1;
 	if (buf_addstr(b, " :") == -1 || buf_addstr(b, m->base) == -1)
 		return -1;
@@ -637,7 +651,7 @@ uidlist_write(struct folder *f)
 	    UIDLIST_VERSION, f->uidvalidity, f->uidnext, f->recent_mark) == -1)
 		r = -1;
 	for (i = 0; r == 0 && i < f->nmsgs; i++)
-		r = add_record(&b, f->msgs[i], 0);
+		r = add_record(&b, f->msgs[i], 0, 0);
 	if (r == 0)
 		r = store_replace_file(f->fd, UIDLIST_NAME, b.data, b.len);
 	else
@@ -753,10 +767,14 @@ uidlist_tail(struct folder *f)
  * Add records for messages just given their UIDs, at the end of the
  * list this handle holds (uidlist_current() or uidlist_tail() said it
  * is the one on disk), and make them durable before returning: only
- * then may anyone be told the UIDs.  The caller holds the folder lock.
+ * then may anyone be told the UIDs.  With claim, the last record
+ * carries the \Recent claim of every UID up to it (f->recent_mark,
+ * which the caller has moved past it).  The caller holds the folder
+ * lock.
  */
 int
-uidlist_append(struct folder *f, struct store_msg *const *msgs, size_t n)
+uidlist_append(struct folder *f, struct store_msg *const *msgs, size_t n,
+    int claim)
 {
 	struct buf	 b;
 	const char	*p;
@@ -766,7 +784,7 @@ uidlist_append(struct folder *f, struct store_msg *const *msgs, size_t n)
 
 	buf_init(&b);
 	for (i = 0; i < n; i++)
-		if (add_record(&b, msgs[i], 1) == -1)
+		if (add_record(&b, msgs[i], 1, claim && i == n - 1) == -1)
 			goto out;
 	fd = openat(f->fd, UIDLIST_NAME,
 	    O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);

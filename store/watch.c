@@ -14,10 +14,12 @@
  * the descriptor is drained: only an event nobody here expected makes
  * the folder changed.  A STORE or EXPUNGE then costs no rescan of cur/,
  * which on a large mailbox costs far more than the change itself.
- * The state is "changed since the last scan", sticky until sync_scan()
- * drains the descriptor as it starts (folder_watch_reset()) and ends
- * settled (folder_watch_settled()): the scan sees all that happened
- * before it.
+ * The state is "changed since the last scan", kept for new/ and cur/
+ * apart (WATCH_DIR()): a delivery to new/ then costs a read of new/
+ * alone, not of a cur/ that may hold 100,000 files.  It is sticky until
+ * sync_scan() drains the descriptor as it starts (folder_watch_reset())
+ * and ends settled (folder_watch_settled()): the scan sees all that
+ * happened before it.
  */
 #include <sys/types.h>
 #include <sys/inotify.h>
@@ -50,13 +52,16 @@ struct watch_expect {
 
 struct folder_watch {
 	int		 wd[2];		/* new/, cur/ */
-	int		 changed;	/* by others, since the last scan */
+	int		 changed;	/* WATCH_DIR()s changed by others
+					   since their last scan */
 	struct watch_expect *exp;	/* WATCH_EXPECT_MAX, while any */
 	size_t		 nexp;
 };
 
 static int	watch_add(struct folder *, int, int, const char *, uint32_t);
+static int	watch_dir(struct folder_watch *, const struct inotify_event *);
 static int	watch_own(struct folder_watch *, const struct inotify_event *);
+static int	watch_drain(struct folder *);
 
 /*
  * By the directory we hold open, not by path: the folder may have
@@ -128,8 +133,24 @@ folder_watch(struct folder *f)
 	 * What happened between the last scan and now only the directory
 	 * times can tell.
 	 */
-	f->watch->changed = !folder_dirs_unchanged(f);
+	f->watch->changed = folder_dirs_unchanged(f) ? 0 : WATCH_ALL;
 	return ifd;
+}
+
+/*
+ * What an event changed: the one of new/ and cur/ it happened in, or,
+ * for the folder itself and a full queue, everything.
+ */
+static int
+watch_dir(struct folder_watch *w, const struct inotify_event *ev)
+{
+	if (ev->mask & IN_Q_OVERFLOW)
+		return WATCH_ALL;
+	if (ev->wd == w->wd[STORE_DIR_NEW])
+		return WATCH_DIR(STORE_DIR_NEW);
+	if (ev->wd == w->wd[STORE_DIR_CUR])
+		return WATCH_DIR(STORE_DIR_CUR);
+	return WATCH_ALL;
 }
 
 /*
@@ -166,22 +187,22 @@ watch_own(struct folder_watch *w, const struct inotify_event *ev)
 /*
  * Room for n more expected events, or NULL: then the folder counts as
  * changed (the next sync rescans), as it does when nothing is watched
- * or it already is.
+ * or all of it already is.
  */
 static struct watch_expect *
 watch_room(struct folder *f, size_t n)
 {
 	struct folder_watch	*w = f->watch;
 
-	if (f->watchfd == -1 || w == NULL || w->changed)
+	if (f->watchfd == -1 || w == NULL || w->changed == WATCH_ALL)
 		return NULL;
 	if (w->exp == NULL && (w->exp = reallocarray(NULL, WATCH_EXPECT_MAX,
 	    sizeof(*w->exp))) == NULL) {
-		w->changed = 1;
+		w->changed = WATCH_ALL;
 		return NULL;
 	}
 	if (w->nexp + n > WATCH_EXPECT_MAX) {
-		w->changed = 1;
+		w->changed = WATCH_ALL;
 		return NULL;
 	}
 	w->nexp += n;
@@ -230,29 +251,45 @@ folder_watch_expect_unlink(struct folder *f, int dir, const char *name)
 }
 
 /*
- * A scan is starting: it will see all that happened so far, so drain
- * the events.  Until it ends well (folder_watch_settled()) the folder
- * counts as changed: a scan that fails leaves the next sync to scan.
+ * A scan of the directories in dirs is starting: it will see all that
+ * happened there so far, so drain the events.  Until it ends well
+ * (folder_watch_settled()) they count as changed: a scan that fails
+ * leaves the next sync to scan.  Returns dirs with every directory the
+ * drained events changed meanwhile (the scan must read those too), or
+ * WATCH_ALL without a watch.
  */
-void
-folder_watch_reset(struct folder *f)
+int
+folder_watch_reset(struct folder *f, int dirs)
 {
 	if (f->watchfd == -1 || f->watch == NULL)
-		return;
-	(void)folder_watch_read(f);
-	f->watch->changed = 1;
+		return WATCH_ALL;
+	if (watch_drain(f) == -1)
+		return WATCH_ALL;
+	f->watch->changed |= dirs;
+	return f->watch->changed;
 }
 
 /*
- * The scan ended and found the directories settled: only events still
- * to be read can make the folder changed again.  Nothing is drained
- * here, so a change during the scan is not lost.
+ * The scan of dirs ended and found them settled: only events still to
+ * be read can make them changed again.  Nothing is drained here, so a
+ * change during the scan is not lost.
  */
 void
-folder_watch_settled(struct folder *f)
+folder_watch_settled(struct folder *f, int dirs)
 {
 	if (f->watch != NULL)
-		f->watch->changed = 0;
+		f->watch->changed &= ~dirs;
+}
+
+/*
+ * The directories changed by others since their last scan, as a
+ * WATCH_DIR() mask, after reading what is queued; -1 when the watch
+ * cannot tell.
+ */
+int
+folder_watch_dirs(struct folder *f)
+{
+	return watch_drain(f);
 }
 
 void
@@ -269,6 +306,16 @@ folder_watch_close(struct folder *f)
 
 int
 folder_watch_read(struct folder *f)
+{
+	int	r;
+
+	if ((r = watch_drain(f)) == -1)
+		return -1;
+	return r != 0;
+}
+
+static int
+watch_drain(struct folder *f)
 {
 	char	buf[4096]
 	    __attribute__((__aligned__(__alignof__(struct inotify_event))));
@@ -287,7 +334,7 @@ folder_watch_read(struct folder *f)
 				continue;
 			if (errno == EAGAIN)
 				break;
-			w->changed = 1;
+			w->changed = WATCH_ALL;
 			return -1;
 		}
 		if (n == 0)
@@ -296,7 +343,7 @@ folder_watch_read(struct folder *f)
 		    off += (ssize_t)(sizeof(*ev) + ev->len)) {
 			ev = (const struct inotify_event *)(buf + off);
 			if (!watch_own(w, ev))
-				w->changed = 1;
+				w->changed |= watch_dir(w, ev);
 		}
 	}
 	/* Each event is queued before its rename(2) or unlink(2) returns. */

@@ -5,7 +5,8 @@
  * UIDs that appeared, vanished and changed flags, and the inotify
  * descriptor becomes readable when something happened and only then;
  * the session's own renames and removals are not news and cost no
- * rescan.
+ * rescan; a delivery to new/ is added to the list without writing it
+ * again.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -375,6 +376,178 @@ ATF_TC_BODY(folder_deleted, tc)
 	store_close(st);
 }
 
+/* The MTA: one new message. */
+static void
+mta_deliver(void)
+{
+	put("md/new/6.f.host", "f\n");
+}
+
+/* A copy of a message in cur/ dropped into new/, and one new message. */
+static void
+mta_duplicate(void)
+{
+	if (link("md/cur/3.c.host:2,", "md/new/3.c.host") == -1)
+		_exit(1);
+	put("md/new/7.g.host", "g\n");
+}
+
+/* Many new messages at once, and again a copy of one in cur/. */
+static void
+mta_many(void)
+{
+	char	path[64];
+	int	i;
+
+	for (i = 0; i < 70; i++) {
+		(void)snprintf(path, sizeof(path), "md/new/%d.m.host", 100 + i);
+		put(path, "m\n");
+	}
+	if (link("md/cur/4.d.host:2,F", "md/new/4.d.host") == -1)
+		_exit(1);
+}
+
+static size_t
+recent_in(struct folder *f)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < f->nmsgs; i++)
+		n += f->msgs[i]->recent != 0;
+	return n;
+}
+
+ATF_TC_WITHOUT_HEAD(delivery);
+ATF_TC_BODY(delivery, tc)
+{
+	struct store		*st;
+	struct folder		*f, *g;
+	struct folder_changes	 ch;
+	struct stat		 before, after;
+	char			 buf[8192], *tail;
+	ssize_t			 n;
+	int			 fd;
+
+	f = setup(&st);
+	ATF_REQUIRE(folder_watch(f) != -1);
+	ATF_REQUIRE(folder_sync_changes(f, FOLDER_RECENT, &ch) == 0);
+	folder_changes_free(&ch);
+	ATF_REQUIRE(stat("md/postern-uidlist", &before) == 0);
+
+	/*
+	 * Only new/ changed: the new message is numbered and its record
+	 * added to the list, which is not written again, with the \Recent
+	 * claim of this handle.
+	 */
+	other(mta_deliver);
+	ATF_CHECK_EQ(folder_watch_read(f), 1);
+	ATF_REQUIRE(folder_sync_changes(f, FOLDER_RECENT, &ch) == 0);
+	ATF_REQUIRE_EQ(ch.nadded, 1);
+	ATF_CHECK_EQ(ch.added[0], 5);
+	ATF_CHECK(ch.nexpunged == 0 && ch.nflagged == 0);
+	folder_changes_free(&ch);
+	ATF_CHECK(folder_msg_by_uid(f, 5) != NULL &&
+	    folder_msg_by_uid(f, 5)->recent);
+	ATF_CHECK_EQ(folder_watch_read(f), 0);
+	ATF_REQUIRE(stat("md/postern-uidlist", &after) == 0);
+	ATF_CHECK_EQ(before.st_ino, after.st_ino);
+	fd = open("md/postern-uidlist", O_RDONLY);
+	ATF_REQUIRE(fd != -1);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ATF_REQUIRE(n > 0);
+	buf[n] = '\0';
+	tail = strstr(buf, "\n+5 T");
+	ATF_REQUIRE_MSG(tail != NULL, "%s", buf);
+	ATF_CHECK_MSG(strstr(tail, " C1 :6.f.host\n") != NULL, "%s", buf);
+
+	/* Another session agrees, and finds nothing \Recent left. */
+	g = folder_open(st, "INBOX", FOLDER_RECENT);
+	ATF_REQUIRE(g != NULL);
+	ATF_CHECK_EQ(g->nmsgs, 5);
+	ATF_CHECK(folder_msg_by_uid(g, 5) != NULL &&
+	    strcmp(folder_msg_by_uid(g, 5)->base, "6.f.host") == 0);
+	ATF_CHECK_EQ(recent_in(g), 0);
+	folder_close(g);
+	folder_close(f);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(delivery_duplicates);
+ATF_TC_BODY(delivery_duplicates, tc)
+{
+	struct store		*st;
+	struct folder		*f, *g;
+	struct folder_changes	 ch;
+
+	f = setup(&st);
+	ATF_REQUIRE(folder_watch(f) != -1);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	folder_changes_free(&ch);
+
+	/* A base in both new/ and cur/ is the cur/ message, not a new one. */
+	other(mta_duplicate);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_REQUIRE_EQ(ch.nadded, 1);
+	ATF_CHECK_EQ(ch.added[0], 5);
+	folder_changes_free(&ch);
+	ATF_CHECK_EQ(f->nmsgs, 5);
+	ATF_CHECK(strcmp(folder_msg_by_uid(f, 3)->base, "3.c.host") == 0);
+
+	/* So with more new files than are checked one by one. */
+	other(mta_many);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_CHECK_EQ(ch.nadded, 70);
+	ATF_CHECK(ch.nexpunged == 0);
+	folder_changes_free(&ch);
+	ATF_CHECK_EQ(f->nmsgs, 75);
+	ATF_CHECK(strcmp(folder_msg_by_uid(f, 4)->base, "4.d.host") == 0);
+	ATF_CHECK_EQ(folder_msg_by_uid(f, 4)->dir, STORE_DIR_CUR);
+
+	g = folder_open(st, "INBOX", 0);
+	ATF_REQUIRE(g != NULL);
+	ATF_CHECK_EQ(g->nmsgs, 75);
+	ATF_CHECK(folder_msg_by_uid(g, 75) != NULL);
+	ATF_CHECK(folder_msg_by_uid(g, 76) == NULL);
+	folder_close(g);
+	folder_close(f);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(expunge_and_delivery);
+ATF_TC_BODY(expunge_and_delivery, tc)
+{
+	struct store		*st;
+	struct folder		*f, *g;
+	struct folder_changes	 ch;
+	uint32_t		 uid = 3;
+
+	f = setup(&st);
+	ATF_REQUIRE(folder_watch(f) != -1);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	folder_changes_free(&ch);
+
+	/* Our removal in cur/ and a delivery to new/, in one sync. */
+	ATF_REQUIRE(folder_set_flags(f, 3, STORE_F_DELETED, 0) == 0);
+	ATF_REQUIRE_EQ(folder_expunge(f, &uid, 1, FOLDER_EXPUNGE_DELETED), 1);
+	other(mta_deliver);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_REQUIRE_EQ(ch.nexpunged, 1);
+	ATF_CHECK_EQ(ch.expunged[0], 3);
+	ATF_REQUIRE_EQ(ch.nadded, 1);
+	ATF_CHECK_EQ(ch.added[0], 5);
+	folder_changes_free(&ch);
+
+	g = folder_open(st, "INBOX", 0);
+	ATF_REQUIRE(g != NULL);
+	ATF_CHECK_EQ(g->nmsgs, 4);
+	ATF_CHECK(folder_msg_by_uid(g, 3) == NULL);
+	ATF_CHECK(folder_msg_by_uid(g, 5) != NULL);
+	folder_close(g);
+	folder_close(f);
+	store_close(st);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, changes);
@@ -383,5 +556,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, keywords_and_uidvalidity);
 	ATF_TP_ADD_TC(tp, quiet_directories);
 	ATF_TP_ADD_TC(tp, folder_deleted);
+	ATF_TP_ADD_TC(tp, delivery);
+	ATF_TP_ADD_TC(tp, delivery_duplicates);
+	ATF_TP_ADD_TC(tp, expunge_and_delivery);
 	return atf_no_error();
 }
