@@ -8,7 +8,9 @@
 #define POSTERN_STORE_LOCAL_H
 
 #include <dirent.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -54,6 +56,9 @@ int		 folder_assign_locked(struct folder *, char *const *,
 /* uidlist.c */
 int		 uidlist_current(struct folder *);
 int		 uidlist_tail(struct folder *);
+int		 uidlist_read_tail(struct folder *, size_t *);
+void		 uidlist_recent_load(struct folder *);
+int		 uidlist_recent_save(struct folder *);
 int		 uidlist_append(struct folder *, struct store_msg *const *,
 		    size_t, int);
 void		 uidlist_forget(struct folder *);
@@ -127,7 +132,21 @@ void		 folder_watch_expect_unlink(struct folder *, int,
 /* A directory of a folder (STORE_DIR_NEW, _CUR) as a bit, and both. */
 #define WATCH_DIR(d)	(1 << (d))
 #define WATCH_ALL	(WATCH_DIR(STORE_DIR_NEW) | WATCH_DIR(STORE_DIR_CUR))
+/*
+ * An event of our own to come, or one of another's kept: a name leaving
+ * (IN_MOVED_FROM, IN_DELETE) or entering (IN_MOVED_TO, IN_CREATE) new/
+ * or cur/, or touched (IN_ATTRIB).
+ */
+struct watch_event {
+	int		 dir;		/* STORE_DIR_NEW or STORE_DIR_CUR */
+	uint32_t	 mask;
+	char		 name[NAME_MAX + 1];
+};
 int		 folder_watch_dirs(struct folder *);
+int		 folder_watch_news(struct folder *, const struct watch_event **,
+		    size_t *);
+int		 folder_watch_pending(struct folder *);
+void		 folder_watch_applied(struct folder *);
 int		 folder_watch_reset(struct folder *, int);
 void		 folder_watch_settled(struct folder *, int);
 void		 folder_watch_close(struct folder *);

@@ -12,6 +12,7 @@
 #define __unused	__attribute__((__unused__))
 #endif
 #include <sys/types.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/tree.h>
 
@@ -35,6 +36,8 @@
 #define STAT_THREAD_MIN		256	/* new files worth a second thread */
 /* Files in new/ that a scan of new/ alone checks against cur/ one by one. */
 #define NEW_ONLY_LINEAR		64
+/* Events sync_news() applies; more, and the directories are read. */
+#define SYNC_NEWS_MAX		64
 
 RB_HEAD(msgtree, store_msg);
 
@@ -71,6 +74,9 @@ static void	*stat_thread(void *);
 static void	 stat_fresh(struct folder *, struct store_msg **, size_t);
 static int	 drop_gone(struct folder *);
 static int	 changed_dirs(struct folder *);
+static struct store_msg *by_base(struct folder *, const char *, size_t);
+static int	 name_exists(struct folder *, int, const char *);
+static int	 sync_news(struct folder *, size_t, int *);
 static int	 sync_scan(struct folder *, int, int, int *, int *, size_t *);
 static int	 take_snap(struct folder *, struct snap **, size_t *);
 static void	 restore_recent(struct folder *, const struct snap *, size_t);
@@ -442,6 +448,139 @@ changed_dirs(struct folder *f)
 }
 
 /*
+ * The message of the table under this base: the last `from' first (the
+ * messages just read from the list's end), then the others.  One by one:
+ * sync_news() asks only for the few files events named.
+ */
+static struct store_msg *
+by_base(struct folder *f, const char *base, size_t from)
+{
+	size_t	i;
+
+	for (i = from; i < f->nmsgs; i++)
+		if (strcmp(f->msgs[i]->base, base) == 0)
+			return f->msgs[i];
+	for (i = 0; i < from && i < f->nmsgs; i++)
+		if (strcmp(f->msgs[i]->base, base) == 0)
+			return f->msgs[i];
+	return NULL;
+}
+
+/*
+ * Whether dir/name of the folder exists now.  An error other than
+ * ENOENT counts as yes: the caller then looks no further.
+ */
+static int
+name_exists(struct folder *f, int dir, const char *name)
+{
+	struct stat	sb;
+
+	return fstatat(folder_dir_fd(f, dir), name, &sb,
+	    AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
+
+/*
+ * Bring the table up to date from the events the watch kept, reading
+ * no directory: another session's flag changes and removals, and the
+ * files of the last `tail' messages (records just read from the end of
+ * the list, whose files another handle put into cur/).  The events only
+ * say which messages to look at, since the table may know better than
+ * an old event (a STORE here found the file under a newer name): each
+ * keeps the name it has if that file is there, else takes the latest
+ * name an event gave it that is there, else it is gone, when no event
+ * came meanwhile to say otherwise.  Returns 0 when that told all
+ * (*changedp set when messages went), 1 when the directories must be
+ * read (events not all kept, a file the table does not know, which a
+ * scan numbers, a new record whose file no event named, or news while
+ * looking), -1 on error.
+ */
+static int
+sync_news(struct folder *f, size_t tail, int *changedp)
+{
+	const struct watch_event	 *ev;
+	struct store_msg		 *m, *touched[SYNC_NEWS_MAX];
+	char				  name[NAME_MAX + 1], now[NAME_MAX + 1];
+	char				 *info;
+	size_t				  n, i, j, k, bl, ntouched = 0;
+	size_t				  first = f->nmsgs - tail;
+	int				  gone = 0;
+
+	if (folder_watch_news(f, &ev, &n) == -1 || n > SYNC_NEWS_MAX)
+		return 1;
+	for (i = first; i < f->nmsgs; i++)
+		f->msgs[i]->seen = 0;
+	/* The messages the events are about; a file nobody knows: a scan. */
+	for (i = 0; i < n; i++) {
+		if (ev[i].name[0] == '.' || (ev[i].mask & IN_ISDIR) ||
+		    !(ev[i].mask & (IN_CREATE | IN_MOVED_TO | IN_DELETE |
+		    IN_MOVED_FROM)))
+			continue;
+		(void)strlcpy(name, ev[i].name, sizeof(name));
+		if (store_name_split(name, &bl) == -1)
+			continue;		/* never a message */
+		name[bl] = '\0';
+		if ((m = by_base(f, name, first)) == NULL) {
+			if ((ev[i].mask & (IN_CREATE | IN_MOVED_TO)) &&
+			    name_exists(f, ev[i].dir, ev[i].name))
+				return 1;
+			continue;
+		}
+		for (j = 0; j < ntouched && touched[j] != m; j++)
+			continue;
+		if (j == ntouched)
+			touched[ntouched++] = m;
+	}
+	for (j = 0; j < ntouched; j++) {
+		m = touched[j];
+		/* The name it has, if its file is there. */
+		if (store_msg_name(m, now, sizeof(now)) == 0 &&
+		    name_exists(f, m->dir, now)) {
+			m->seen = 1;
+			continue;
+		}
+		/* The latest name an event gave it that is there. */
+		m->seen = 0;
+		for (k = n; k-- > 0 && !m->seen;) {
+			if (!(ev[k].mask & (IN_CREATE | IN_MOVED_TO)))
+				continue;
+			(void)strlcpy(name, ev[k].name, sizeof(name));
+			if (store_name_split(name, &bl) == -1 ||
+			    strncmp(name, m->base, bl) != 0 ||
+			    m->base[bl] != '\0' ||
+			    !name_exists(f, ev[k].dir, ev[k].name))
+				continue;
+			info = NULL;
+			if (name[bl] == ':')
+				info = name + bl + 1;
+			if (store_msg_info(m, ev[k].dir, info) == -1)
+				return -1;
+			m->seen = 1;
+		}
+		if (!m->seen)
+			gone = 1;
+	}
+	for (i = first; i < f->nmsgs; i++)
+		if (!f->msgs[i]->seen)
+			return 1;
+	/* Gone, unless something happened since that may say otherwise. */
+	if (gone && folder_watch_pending(f))
+		return 1;
+	for (j = 0; j < ntouched; j++) {
+		if (touched[j]->seen)
+			continue;
+		for (i = 0; i < f->nmsgs && f->msgs[i] != touched[j]; i++)
+			continue;
+		store_msg_free(f->msgs[i]);
+		memmove(&f->msgs[i], &f->msgs[i + 1],
+		    (f->nmsgs - i - 1) * sizeof(*f->msgs));
+		f->nmsgs--;
+		*changedp = 1;
+	}
+	folder_watch_applied(f);
+	return 0;
+}
+
+/*
  * Neither directory changed since a scan that found them settled: the
  * table still tells what is there.  Directory times come from a coarse
  * clock, so a scan trusts them only when they were over a second old:
@@ -707,7 +846,7 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 {
 	struct snap		*snap = NULL;
 	struct store_msg	*m;
-	size_t			 nsnap = 0, nappend = 0, i;
+	size_t			 nsnap = 0, nappend = 0, tail = 0, i;
 	uint32_t		 old_uv = f->uidvalidity;
 	int			 reread, dirs, whole, claim = 0, changed = 0;
 	int			 assigned = 0, fd, r;
@@ -717,7 +856,29 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 	    take_snap(f, &snap, &nsnap) == -1)
 		return -1;
 	reread = f->light || !uidlist_current(f);
+	/* Others only added records: read those alone. */
+	if (reread && !f->light && !(flags & FOLDER_FORCE)) {
+		if ((r = uidlist_read_tail(f, &tail)) == -1) {
+			free(snap);
+			return -1;
+		}
+		reread = r == 1;
+	}
 	dirs = reread || (flags & FOLDER_FORCE) ? WATCH_ALL : changed_dirs(f);
+	/* The new records' files are somewhere: find them. */
+	if (tail > 0 && dirs == 0)
+		dirs = WATCH_ALL;
+	/* What the events tell, when they tell all, saves reading dirs. */
+	if (dirs != 0 && !reread && !(flags & FOLDER_FORCE)) {
+		if ((r = sync_news(f, tail, &changed)) == -1) {
+			free(snap);
+			return -1;
+		}
+		if (r == 0)
+			dirs = 0;
+		else if (tail > 0)
+			dirs = WATCH_ALL;
+	}
 	if (dirs != 0) {
 		if (sync_scan(f, reread, dirs, &changed, &assigned,
 		    &nappend) == -1) {
@@ -732,7 +893,13 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 	/* Anything but new messages has the list written whole. */
 	whole = changed && nappend == 0;
 
-	/* What nobody claimed is \Recent here; a read-only peek leaves it so. */
+	/*
+	 * What nobody claimed is \Recent here; a read-only peek leaves it
+	 * so.  A claim goes with the records this sync adds, or else,
+	 * unless the list is written anyway, to postern-recent.
+	 */
+	if (f->recent_mark < f->uidnext)
+		uidlist_recent_load(f);
 	if ((flags & (FOLDER_RECENT | FOLDER_PEEK_RECENT)) &&
 	    f->recent_mark < f->uidnext) {
 		for (i = 0; i < f->nmsgs; i++)
@@ -741,8 +908,6 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 		if (flags & FOLDER_RECENT) {
 			f->recent_mark = f->uidnext;
 			changed = claim = 1;
-			if (nappend == 0)
-				whole = 1;
 		}
 	}
 
@@ -771,8 +936,12 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 	else if (nappend > 0)
 		r = uidlist_append(f, f->msgs + f->nmsgs - nappend, nappend,
 		    claim);
-	else
+	else {
 		r = 0;
+		if (claim && uidlist_recent_save(f) == -1)
+			log_warn("%s: %s: \\Recent claim not saved", __func__,
+			    f->name);
+	}
 	if (r == -1) {
 		/*
 		 * UIDs handed out but not saved would change next time:

@@ -24,7 +24,12 @@
  * record with the key C (`C1') moves the \Recent mark past its UID:
  * the sync that added it claimed every message up to it.  A reader
  * that does not know C skips it and offers those messages as \Recent
- * once more, which is all it can get wrong.
+ * once more, which is all it can get wrong.  A claim made when nothing
+ * else changed goes to postern-recent instead: `<uidvalidity> <mark>',
+ * written in place and not synced, since a claim lost in a crash too
+ * only offers those messages as \Recent once more.  The mark is the
+ * largest of R, the C records' and postern-recent's (for this
+ * UIDVALIDITY).
  *
  * A folder moving from Dovecot has a dovecot-uidlist instead (version
  * 3: `3 V<uidvalidity> N<nextuid> G<guid> ...' and `<uid> [<key><value>
@@ -54,8 +59,11 @@
 #define UIDLIST_MAGIC		"postern-uidlist"
 #define UIDLIST_VERSION		1
 #define UIDVALIDITY_NAME	"postern-uidvalidity"
+#define RECENT_NAME		"postern-recent"
 #define DOVECOT_UIDLIST		"dovecot-uidlist"
 #define UIDLIST_MAXSIZE		(1024LL * 1024 * 1024)
+/* Records added since a handle read the list that it reads alone. */
+#define UIDLIST_TAIL_MAX	(1024 * 1024)
 
 /* How read_records() stopped. */
 #define RECS_ALL		0	/* every line read */
@@ -689,6 +697,132 @@ uidlist_current(struct folder *f)
 		return 0;
 	return disk.st_ino == held.st_ino && disk.st_dev == held.st_dev &&
 	    disk.st_size == f->ul_size;
+}
+
+/* A later \Recent mark from postern-recent (see the top), if any. */
+void
+uidlist_recent_load(struct folder *f)
+{
+	char		 buf[64], *sp;
+	uint64_t	 uv, mark;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = openat(f->fd, RECENT_NAME,
+	    O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if ((sp = strchr(buf, ' ')) == NULL || buf[n - 1] != '\n' ||
+	    parse_num(buf, sp - buf, UINT32_MAX, &uv) == -1 ||
+	    parse_num(sp + 1, buf + n - 1 - (sp + 1), UINT32_MAX,
+	    &mark) == -1)
+		return;
+	if (uv == f->uidvalidity && mark > f->recent_mark &&
+	    mark <= f->uidnext)
+		f->recent_mark = (uint32_t)mark;
+}
+
+/*
+ * Save this handle's \Recent mark in postern-recent, in place, fixed
+ * width, not synced.  The caller holds the folder lock.
+ */
+int
+uidlist_recent_save(struct folder *f)
+{
+	char	buf[32];
+	int	n, fd, r;
+
+	n = snprintf(buf, sizeof(buf), "%010u %010u\n", f->uidvalidity,
+	    f->recent_mark);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -1;
+	if ((fd = openat(f->fd, RECENT_NAME,
+	    O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1)
+		return -1;
+	r = pwrite(fd, buf, n, 0) == n ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+/*
+ * Records others added at the end of the list since this handle read or
+ * wrote it (APPEND, COPY or MOVE through another handle, a delivery
+ * another session numbered), into the table without reading the rest:
+ * when the list is still the same file, longer, and what was added is
+ * whole `+' records past the table's UIDs.  Each new message is taken
+ * to be in cur/ without flags (where APPEND, COPY and MOVE put files)
+ * until the sync finds its file.  Returns 0 with *added set, 1 when the
+ * list must be read whole (the table is then as it was), -1 on a system
+ * error.  The caller holds the folder lock.
+ */
+int
+uidlist_read_tail(struct folder *f, size_t *added)
+{
+	struct stat	 disk, held;
+	char		*data = NULL, *pos, *end, *line;
+	size_t		 len, got, n0 = f->nmsgs, i;
+	ssize_t		 n;
+	uint32_t	 next = f->uidnext, recent = f->recent_mark, prev;
+	int		 r = 1;
+
+	*added = 0;
+	if (f->ul_fd == -1 || f->ul_torn ||
+	    fstatat(f->fd, UIDLIST_NAME, &disk, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    fstat(f->ul_fd, &held) == -1 || disk.st_ino != held.st_ino ||
+	    disk.st_dev != held.st_dev || disk.st_size <= f->ul_size ||
+	    disk.st_size - f->ul_size > UIDLIST_TAIL_MAX)
+		return 1;
+	len = (size_t)(disk.st_size - f->ul_size);
+	if ((data = malloc(len)) == NULL)
+		return -1;
+	for (got = 0; got < len; got += (size_t)n) {
+		n = pread(f->ul_fd, data + got, len - got, f->ul_size + got);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0)
+			goto out;
+	}
+	prev = n0 > 0 ? f->msgs[n0 - 1]->uid : 0;
+	pos = data;
+	end = data + len;
+	while ((n = next_line(&pos, end, &line)) == 1) {
+		if (*line != '+')
+			goto out;
+		switch (parse_record(f, line, prev)) {
+		case 0:
+			break;
+		case -2:
+			r = -1;
+			goto out;
+		default:
+			goto out;
+		}
+		if (f->msgs[f->nmsgs - 1]->uid < next)
+			goto out;		/* a UID given before */
+		f->msgs[f->nmsgs - 1]->dir = STORE_DIR_CUR;
+		prev = f->msgs[f->nmsgs - 1]->uid;
+	}
+	if (n != 0)
+		goto out;			/* torn: read it whole */
+	f->ul_size = disk.st_size;
+	*added = f->nmsgs - n0;
+	r = 0;
+ out:
+	if (r != 0) {
+		for (i = n0; i < f->nmsgs; i++)
+			store_msg_free(f->msgs[i]);
+		f->nmsgs = n0;
+		f->uidnext = next;
+		f->recent_mark = recent;
+	}
+	free(data);
+	return r;
 }
 
 /*

@@ -20,12 +20,19 @@
  * sync_scan() drains the descriptor as it starts (folder_watch_reset())
  * and ends settled (folder_watch_settled()): the scan sees all that
  * happened before it.
+ *
+ * The events nobody here expected are also kept, up to WATCH_NEWS_MAX
+ * since the last scan (folder_watch_news()): when they name only files
+ * the table knows (another session's flag change, or the file of a
+ * message another handle appended), the sync applies them and reads no
+ * directory at all.
  */
 #include <sys/types.h>
 #include <sys/inotify.h>
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,25 +49,27 @@
 #define WATCH_SELF	(IN_DELETE_SELF | IN_MOVE_SELF)
 /* Own events remembered between drains; past that, a rescan. */
 #define WATCH_EXPECT_MAX 64
+/* Others' events kept for the next sync; past that, it reads the dirs. */
+#define WATCH_NEWS_MAX	64
 
-/* An event of our own to come: a name leaving or entering new/ or cur/. */
-struct watch_expect {
-	int		 dir;		/* STORE_DIR_NEW or STORE_DIR_CUR */
-	uint32_t	 mask;		/* IN_MOVED_FROM, _TO or IN_DELETE */
-	char		 name[NAME_MAX + 1];
-};
 
 struct folder_watch {
 	int		 wd[2];		/* new/, cur/ */
 	int		 changed;	/* WATCH_DIR()s changed by others
 					   since their last scan */
-	struct watch_expect *exp;	/* WATCH_EXPECT_MAX, while any */
+	struct watch_event *exp;	/* WATCH_EXPECT_MAX, while any */
 	size_t		 nexp;
+	struct watch_event *news;	/* WATCH_NEWS_MAX, while any */
+	size_t		 nnews;
+	int		 news_lost;	/* an event since the last scan
+					   is not among them */
 };
 
 static int	watch_add(struct folder *, int, int, const char *, uint32_t);
 static int	watch_dir(struct folder_watch *, const struct inotify_event *);
 static int	watch_own(struct folder_watch *, const struct inotify_event *);
+static void	watch_keep(struct folder_watch *, const struct inotify_event *);
+static void	watch_news_clear(struct folder_watch *, int);
 static int	watch_drain(struct folder *);
 
 /*
@@ -134,6 +143,7 @@ folder_watch(struct folder *f)
 	 * times can tell.
 	 */
 	f->watch->changed = folder_dirs_unchanged(f) ? 0 : WATCH_ALL;
+	watch_news_clear(f->watch, f->watch->changed != 0);
 	return ifd;
 }
 
@@ -161,7 +171,7 @@ watch_dir(struct folder_watch *w, const struct inotify_event *ev)
 static int
 watch_own(struct folder_watch *w, const struct inotify_event *ev)
 {
-	struct watch_expect	*e;
+	struct watch_event	*e;
 	size_t			 i;
 	int			 dir;
 
@@ -189,7 +199,7 @@ watch_own(struct folder_watch *w, const struct inotify_event *ev)
  * changed (the next sync rescans), as it does when nothing is watched
  * or all of it already is.
  */
-static struct watch_expect *
+static struct watch_event *
 watch_room(struct folder *f, size_t n)
 {
 	struct folder_watch	*w = f->watch;
@@ -199,10 +209,12 @@ watch_room(struct folder *f, size_t n)
 	if (w->exp == NULL && (w->exp = reallocarray(NULL, WATCH_EXPECT_MAX,
 	    sizeof(*w->exp))) == NULL) {
 		w->changed = WATCH_ALL;
+		w->news_lost = 1;
 		return NULL;
 	}
 	if (w->nexp + n > WATCH_EXPECT_MAX) {
 		w->changed = WATCH_ALL;
+		w->news_lost = 1;
 		return NULL;
 	}
 	w->nexp += n;
@@ -210,7 +222,7 @@ watch_room(struct folder *f, size_t n)
 }
 
 static void
-watch_expect(struct watch_expect *e, int dir, uint32_t mask,
+watch_expect(struct watch_event *e, int dir, uint32_t mask,
     const char *name)
 {
 	e->dir = dir;
@@ -227,7 +239,7 @@ void
 folder_watch_expect_rename(struct folder *f, int dir, const char *from,
     const char *to)
 {
-	struct watch_expect	*e;
+	struct watch_event	*e;
 
 	if (strlen(from) > NAME_MAX || strlen(to) > NAME_MAX ||
 	    (e = watch_room(f, 2)) == NULL)
@@ -243,7 +255,7 @@ folder_watch_expect_rename(struct folder *f, int dir, const char *from,
 void
 folder_watch_expect_unlink(struct folder *f, int dir, const char *name)
 {
-	struct watch_expect	*e;
+	struct watch_event	*e;
 
 	if (strlen(name) > NAME_MAX || (e = watch_room(f, 1)) == NULL)
 		return;
@@ -266,6 +278,8 @@ folder_watch_reset(struct folder *f, int dirs)
 	if (watch_drain(f) == -1)
 		return WATCH_ALL;
 	f->watch->changed |= dirs;
+	/* Kept from here on, but of no use unless the scan ends well. */
+	watch_news_clear(f->watch, 1);
 	return f->watch->changed;
 }
 
@@ -277,8 +291,95 @@ folder_watch_reset(struct folder *f, int dirs)
 void
 folder_watch_settled(struct folder *f, int dirs)
 {
-	if (f->watch != NULL)
-		f->watch->changed &= ~dirs;
+	if (f->watch == NULL)
+		return;
+	f->watch->changed &= ~dirs;
+	/*
+	 * What was kept since the scan started happened after its drain:
+	 * applied once more to what the scan found, each event is either
+	 * already so or still to come.
+	 */
+	f->watch->news_lost = 0;
+}
+
+/*
+ * The events of others since the last scan, in the order they
+ * happened, for the sync to apply (then folder_watch_applied()): 0 with
+ * *evp and *np set, or -1 when they are not all there (more than were
+ * kept, one of the folder itself, or no watch).
+ */
+int
+folder_watch_news(struct folder *f, const struct watch_event **evp,
+    size_t *np)
+{
+	struct folder_watch	*w = f->watch;
+
+	if (f->watchfd == -1 || w == NULL || w->news_lost)
+		return -1;
+	*evp = w->news;
+	*np = w->nnews;
+	return 0;
+}
+
+/*
+ * Whether events wait to be read (without reading them): something
+ * happened since the last drain.  Without a watch, or when poll(2)
+ * fails, yes.
+ */
+int
+folder_watch_pending(struct folder *f)
+{
+	struct pollfd	pfd;
+
+	if (f->watchfd == -1)
+		return 1;
+	pfd.fd = f->watchfd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) != 0;
+}
+
+/* The sync applied every event kept: the table is current. */
+void
+folder_watch_applied(struct folder *f)
+{
+	if (f->watch == NULL)
+		return;
+	f->watch->changed = 0;
+	watch_news_clear(f->watch, 0);
+}
+
+static void
+watch_news_clear(struct folder_watch *w, int lost)
+{
+	free(w->news);
+	w->news = NULL;
+	w->nnews = 0;
+	w->news_lost = lost;
+}
+
+/* Keep another's event for the sync, or note that one got away. */
+static void
+watch_keep(struct folder_watch *w, const struct inotify_event *ev)
+{
+	struct watch_event	*e;
+
+	if (w->news_lost)
+		return;
+	if (ev->len == 0 || (ev->mask & (IN_Q_OVERFLOW | IN_ISDIR)) ||
+	    (ev->wd != w->wd[STORE_DIR_NEW] &&
+	    ev->wd != w->wd[STORE_DIR_CUR]) ||
+	    strnlen(ev->name, ev->len) > NAME_MAX ||
+	    w->nnews == WATCH_NEWS_MAX ||
+	    (w->news == NULL && (w->news = reallocarray(NULL, WATCH_NEWS_MAX,
+	    sizeof(*w->news))) == NULL)) {
+		watch_news_clear(w, 1);
+		return;
+	}
+	e = &w->news[w->nnews++];
+	e->dir = ev->wd == w->wd[STORE_DIR_NEW] ? STORE_DIR_NEW :
+	    STORE_DIR_CUR;
+	e->mask = ev->mask;
+	(void)strlcpy(e->name, ev->name, sizeof(e->name));
 }
 
 /*
@@ -298,8 +399,10 @@ folder_watch_close(struct folder *f)
 	if (f->watchfd != -1)
 		close(f->watchfd);
 	f->watchfd = -1;
-	if (f->watch != NULL)
+	if (f->watch != NULL) {
 		free(f->watch->exp);
+		free(f->watch->news);
+	}
 	free(f->watch);
 	f->watch = NULL;
 }
@@ -335,6 +438,7 @@ watch_drain(struct folder *f)
 			if (errno == EAGAIN)
 				break;
 			w->changed = WATCH_ALL;
+			watch_news_clear(w, 1);
 			return -1;
 		}
 		if (n == 0)
@@ -342,8 +446,10 @@ watch_drain(struct folder *f)
 		for (off = 0; off + (ssize_t)sizeof(*ev) <= n;
 		    off += (ssize_t)(sizeof(*ev) + ev->len)) {
 			ev = (const struct inotify_event *)(buf + off);
-			if (!watch_own(w, ev))
+			if (!watch_own(w, ev)) {
 				w->changed |= watch_dir(w, ev);
+				watch_keep(w, ev);
+			}
 		}
 	}
 	/* Each event is queued before its rename(2) or unlink(2) returns. */

@@ -6,7 +6,8 @@
  * descriptor becomes readable when something happened and only then;
  * the session's own renames and removals are not news and cost no
  * rescan; a delivery to new/ is added to the list without writing it
- * again.
+ * again; and others' renames, removals and appends are applied from the
+ * events alone.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -95,6 +96,14 @@ static void
 other_rename(void)
 {
 	if (rename("md/cur/4.d.host:2,F", "md/cur/4.d.host:2,FS") == -1)
+		_exit(1);
+}
+
+/* And back. */
+static void
+other_rename_back(void)
+{
+	if (rename("md/cur/4.d.host:2,FS", "md/cur/4.d.host:2,F") == -1)
 		_exit(1);
 }
 
@@ -548,6 +557,173 @@ ATF_TC_BODY(expunge_and_delivery, tc)
 	store_close(st);
 }
 
+/* Another session: APPEND (5, \Seen), a flag change (4) and a removal (2). */
+static void
+others_session(void)
+{
+	struct store	*st;
+	uint32_t	 uv, uid;
+
+	if ((st = store_open("md")) == NULL ||
+	    store_append(st, "INBOX", "x\n", 2, STORE_F_SEEN, NULL, 0, 0,
+	    &uv, &uid) == -1 || uid != 5)
+		_exit(1);
+	store_close(st);
+	if (rename("md/cur/4.d.host:2,F", "md/cur/4.d.host:2,FS") == -1 ||
+	    unlink("md/cur/2.b.host:2,S") == -1)
+		_exit(2);
+}
+
+ATF_TC_WITHOUT_HEAD(news_applied);
+ATF_TC_BODY(news_applied, tc)
+{
+	struct store		*st;
+	struct folder		*f, *g;
+	struct folder_changes	 ch;
+	struct timespec		 scanned;
+
+	f = setup(&st);
+	ATF_REQUIRE(folder_watch(f) != -1);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	folder_changes_free(&ch);
+	scanned = f->dir_mtime[STORE_DIR_CUR];
+
+	/*
+	 * What the events name is all known, or is the file of a record
+	 * added to the list: applied without reading cur/ (whose time a
+	 * scan would have taken again).
+	 */
+	other(others_session);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_REQUIRE_EQ(ch.nadded, 1);
+	ATF_CHECK_EQ(ch.added[0], 5);
+	ATF_REQUIRE_EQ(ch.nexpunged, 1);
+	ATF_CHECK_EQ(ch.expunged[0], 2);
+	ATF_REQUIRE_EQ(ch.nflagged, 1);
+	ATF_CHECK_EQ(ch.flagged[0], 4);
+	folder_changes_free(&ch);
+	ATF_CHECK(f->dir_mtime[STORE_DIR_CUR].tv_sec == scanned.tv_sec &&
+	    f->dir_mtime[STORE_DIR_CUR].tv_nsec == scanned.tv_nsec);
+	ATF_CHECK_EQ(folder_msg_by_uid(f, 5)->dir, STORE_DIR_CUR);
+	ATF_CHECK_EQ(folder_msg_by_uid(f, 5)->flags, STORE_F_SEEN);
+	ATF_CHECK_EQ(folder_msg_by_uid(f, 4)->flags,
+	    STORE_F_FLAGGED | STORE_F_SEEN);
+	ATF_CHECK_EQ(folder_watch_read(f), 0);
+
+	/* A delivery among them is a file nobody numbered: a scan. */
+	other(mta_deliver);
+	other(other_rename_back);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	ATF_REQUIRE_EQ(ch.nadded, 1);
+	ATF_CHECK_EQ(ch.added[0], 6);
+	ATF_REQUIRE_EQ(ch.nflagged, 1);
+	ATF_CHECK_EQ(ch.flagged[0], 4);
+	folder_changes_free(&ch);
+	ATF_CHECK_EQ(folder_msg_by_uid(f, 4)->flags, STORE_F_FLAGGED);
+
+	g = folder_open(st, "INBOX", 0);
+	ATF_REQUIRE(g != NULL);
+	ATF_CHECK_EQ(g->nmsgs, 5);
+	ATF_CHECK(folder_msg_by_uid(g, 2) == NULL);
+	ATF_CHECK_EQ(folder_msg_by_uid(g, 5)->flags, STORE_F_SEEN);
+	ATF_CHECK_EQ(folder_msg_by_uid(g, 4)->flags, STORE_F_FLAGGED);
+	folder_close(g);
+	folder_close(f);
+	store_close(st);
+}
+
+/* Another handle's APPEND, as in others_session(). */
+static void
+other_append(void)
+{
+	struct store	*st;
+	uint32_t	 uv, uid;
+
+	if ((st = store_open("md")) == NULL ||
+	    store_append(st, "INBOX", "y\n", 2, 0, NULL, 0, 0, &uv,
+	    &uid) == -1)
+		_exit(1);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(recent_claim_in_place);
+ATF_TC_BODY(recent_claim_in_place, tc)
+{
+	struct store		*st;
+	struct folder		*f, *g;
+	struct folder_changes	 ch;
+	struct stat		 before, after;
+
+	f = setup(&st);
+	ATF_REQUIRE(folder_watch(f) != -1);
+	ATF_REQUIRE(folder_sync_changes(f, FOLDER_RECENT, &ch) == 0);
+	folder_changes_free(&ch);
+	ATF_REQUIRE(stat("md/postern-uidlist", &before) == 0);
+
+	/*
+	 * The appended message is \Recent here, and the claim is saved
+	 * without writing the list again.
+	 */
+	other(other_append);
+	ATF_REQUIRE(folder_sync_changes(f, FOLDER_RECENT, &ch) == 0);
+	ATF_REQUIRE_EQ(ch.nadded, 1);
+	ATF_CHECK_EQ(ch.added[0], 5);
+	folder_changes_free(&ch);
+	ATF_CHECK(folder_msg_by_uid(f, 5)->recent);
+	ATF_REQUIRE(stat("md/postern-uidlist", &after) == 0);
+	ATF_CHECK_EQ(before.st_ino, after.st_ino);
+	ATF_CHECK(access("md/postern-recent", F_OK) == 0);
+
+	/* Nobody else gets it, claiming or peeking. */
+	g = folder_open(st, "INBOX", FOLDER_PEEK_RECENT);
+	ATF_REQUIRE(g != NULL);
+	ATF_CHECK_EQ(recent_in(g), 0);
+	folder_close(g);
+	g = folder_open(st, "INBOX", FOLDER_RECENT);
+	ATF_REQUIRE(g != NULL);
+	ATF_CHECK_EQ(recent_in(g), 0);
+	folder_close(g);
+
+	/* A claim under another UIDVALIDITY counts for nothing. */
+	folder_close(f);
+	ATF_REQUIRE(unlink("md/postern-uidlist") == 0);
+	g = folder_open(st, "INBOX", FOLDER_PEEK_RECENT);
+	ATF_REQUIRE(g != NULL);
+	ATF_CHECK_EQ(g->nmsgs, 5);
+	ATF_CHECK_EQ(recent_in(g), 5);
+	folder_close(g);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(news_older_than_table);
+ATF_TC_BODY(news_older_than_table, tc)
+{
+	struct store		*st;
+	struct folder		*f;
+	struct folder_changes	 ch;
+
+	f = setup(&st);
+	ATF_REQUIRE(folder_watch(f) != -1);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	folder_changes_free(&ch);
+
+	/*
+	 * Another session's rename, then ours of the same message, which
+	 * found its file under the new name: the event naming that name
+	 * is older than what the table knows, and must not undo it.
+	 */
+	other(other_rename);
+	ATF_REQUIRE(folder_set_flags(f, 4, STORE_F_ANSWERED, 0) == 0);
+	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
+	folder_changes_free(&ch);
+	ATF_CHECK_EQ(folder_msg_by_uid(f, 4)->flags,
+	    STORE_F_ANSWERED | STORE_F_FLAGGED | STORE_F_SEEN);
+	ATF_CHECK(access("md/cur/4.d.host:2,FRS", F_OK) == 0);
+	ATF_CHECK_EQ(f->nmsgs, 4);
+	folder_close(f);
+	store_close(st);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, changes);
@@ -559,5 +735,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, delivery);
 	ATF_TP_ADD_TC(tp, delivery_duplicates);
 	ATF_TP_ADD_TC(tp, expunge_and_delivery);
+	ATF_TP_ADD_TC(tp, news_applied);
+	ATF_TP_ADD_TC(tp, recent_claim_in_place);
+	ATF_TP_ADD_TC(tp, news_older_than_table);
 	return atf_no_error();
 }
