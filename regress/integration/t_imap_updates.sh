@@ -371,9 +371,157 @@ flags_cleanup()
 	postern_cleanup
 }
 
+atf_test_case concurrent cleanup
+concurrent_head()
+{
+	atf_set "descr" "Two sessions on one mailbox APPEND, STORE and" \
+	    "UID EXPUNGE at random while the MTA delivers and another" \
+	    "program renames files: in the end both see what a new session" \
+	    "sees and what is on disk, every message once, no UID reused"
+	atf_set "require.user" "root"
+}
+concurrent_body()
+{
+	upd_setup
+	cat > c.py <<'PYEOF'
+import random
+import re
+import threading
+from updlib import *
+
+OPS = 120
+lock = threading.Lock()
+errors = []
+subjects = set()	# every message ever put in
+expunged = set()	# UIDs a UID EXPUNGE was asked for and answered OK
+names = {}		# UID -> subject, from every view any session had
+
+
+def view(m):
+    """UID -> (flags, subject) of the selected mailbox, noted in names."""
+    # A message the other session expunged meanwhile: NO [EXPUNGEISSUED]
+    # (RFC 2180 4.1.2), and the EXPUNGE comes with the next NOOP.
+    for i in range(5):
+        # What an earlier command left (imaplib keeps a NO's FETCHes).
+        m.untagged_responses.clear()
+        typ, data = m.uid("FETCH", "1:*",
+                          "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        if typ == "OK":
+            break
+        check(b"[EXPUNGEISSUED]" in data[0], data)
+        ok(m.noop())
+    check(typ == "OK", "FETCH: %s %r" % (typ, data))
+    v = {}
+    for item in data:
+        if not isinstance(item, tuple):
+            continue
+        uid = int(re.search(rb"UID (\d+)", item[0]).group(1))
+        flags = re.search(rb"FLAGS \(([^)]*)\)", item[0]).group(1)
+        subj = item[1].strip().split(b": ", 1)[1].decode()
+        check(uid not in v, "UID %d twice in one FETCH" % uid)
+        # \Recent is each session's own.
+        v[uid] = (frozenset(flags.split()) - {b"\\Recent"}, subj)
+    with lock:
+        for uid, (f, subj) in v.items():
+            if names.setdefault(uid, subj) != subj:
+                errors.append("UID %d was %s, now %s" %
+                              (uid, names[uid], subj))
+    return v
+
+
+def session(name, seed, out):
+    rnd = random.Random(seed)
+    m = imaps("carol")
+    ok(m.select("INBOX"))
+    for i in range(OPS):
+        op = rnd.random()
+        if op < 0.3:
+            subj = "%s-%d" % (name, i)
+            with lock:
+                subjects.add(subj)
+            ok(m.append("INBOX", "(\\Seen)" if rnd.random() < 0.5 else
+                        None, None, b"From: t@example.org\r\nSubject: " +
+                        subj.encode() + b"\r\n\r\nbody\r\n"), "APPEND")
+            continue
+        v = view(m)
+        if not v:
+            continue
+        uid = rnd.choice(sorted(v))
+        if op < 0.8:
+            flag = rnd.choice(["\\Flagged", "\\Answered", "\\Seen",
+                               "$Work"])
+            m.uid("STORE", str(uid), rnd.choice(["+FLAGS", "-FLAGS"]),
+                  "(%s)" % flag)
+        else:
+            m.uid("STORE", str(uid), "+FLAGS.SILENT", "(\\Deleted)")
+            if m.uid("EXPUNGE", str(uid))[0] == "OK":
+                with lock:
+                    expunged.add(uid)
+    ok(m.noop())
+    out.append(m)
+
+
+def outside():
+    md = "%s/home/carol/Maildir" % T
+    rnd = random.Random(3)
+    for i in range(60):
+        subj = "mta-%d" % i
+        with lock:
+            subjects.add(subj)
+        deliver("carol", b"From: t@example.org\nSubject: %s\n\nb\n" %
+                subj.encode(), "%d.M%dP%d.mta" % (time.time(), i,
+                                                  os.getpid()))
+        # Another Maildir reader flags a message now and then.
+        cur = glob.glob(md + "/cur/*:2,")
+        if cur and rnd.random() < 0.3:
+            p = rnd.choice(cur)
+            try:
+                os.rename(p, p + "F")
+            except OSError:
+                pass
+        time.sleep(0.03)
+
+
+done = []
+ts = [threading.Thread(target=session, args=("a", 1, done)),
+      threading.Thread(target=session, args=("b", 2, done)),
+      threading.Thread(target=outside)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+check(len(done) == 2, "a session failed")
+
+fresh = imaps("carol")
+ok(fresh.select("INBOX"))
+want = view(fresh)
+for m in done:
+    ok(m.noop())
+    got = view(m)
+    expect_eq(sorted(got.items()), sorted(want.items()), "a session's view")
+    m.logout()
+fresh.logout()
+check(not errors, errors[:5])
+gone = {names[u] for u in expunged if u in names}
+have = [s for (f, s) in want.values()]
+expect_eq(len(have), len(set(have)), "every message once")
+expect_eq(sorted(have), sorted(subjects - gone), "the messages")
+files = md_files("carol")
+expect_eq(len(files), len(have), "files on disk")
+print("ok")
+PYEOF
+	atf_check -o inline:"ok\n" "$T/ipy" c.py
+}
+concurrent_cleanup()
+{
+	. "$(atf_get_srcdir)/postern.subr"
+	postern_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case recent
 	atf_add_test_case expunge
 	atf_add_test_case flags
+	atf_add_test_case concurrent
 }
