@@ -97,6 +97,7 @@ struct folder {
 	int		  ul_fd;	/* the postern-uidlist read, or -1 */
 	off_t		  ul_size;	/* its size when read or written */
 	int		  ul_torn;	/* it ends in a torn record */
+	size_t		  ul_gone;	/* its `-' records */
 	int		  kw_fd;	/* the dovecot-keywords read, or -1 */
 	struct timespec	  dir_mtime[2];	/* new/, cur/ at the last scan */
 	int		  dirs_clean;	/* and they had settled then */

@@ -57,6 +57,7 @@ int		 folder_assign_locked(struct folder *, char *const *,
 int		 uidlist_current(struct folder *);
 int		 uidlist_tail(struct folder *);
 int		 uidlist_read_tail(struct folder *, size_t *);
+int		 uidlist_append_gone(struct folder *, const uint32_t *, size_t);
 void		 uidlist_recent_load(struct folder *);
 int		 uidlist_recent_save(struct folder *);
 int		 uidlist_append(struct folder *, struct store_msg *const *,

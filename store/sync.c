@@ -72,7 +72,7 @@ static int	 number_fresh(struct folder *, struct store_msg **, size_t);
 static void	 msg_stat_time(struct folder *, struct store_msg *);
 static void	*stat_thread(void *);
 static void	 stat_fresh(struct folder *, struct store_msg **, size_t);
-static int	 drop_gone(struct folder *);
+static int	 drop_gone(struct folder *, uint32_t **, size_t *);
 static int	 changed_dirs(struct folder *);
 static struct store_msg *by_base(struct folder *, const char *, size_t);
 static int	 name_exists(struct folder *, int, const char *);
@@ -414,21 +414,31 @@ number_fresh(struct folder *f, struct store_msg **fresh, size_t nfresh)
  * missing and nothing else, so the changes report them all the same.
  */
 static int
-drop_gone(struct folder *f)
+drop_gone(struct folder *f, uint32_t **uidsp, size_t *np)
 {
-	size_t	i, j;
-	int	dropped = 0;
+	uint32_t	*uids = NULL;
+	size_t		 i, j, n = 0;
 
-	for (i = j = 0; i < f->nmsgs; i++) {
+	for (i = 0; uidsp != NULL && i < f->nmsgs; i++)
+		n += f->msgs[i]->gone != 0;
+	if (n > 0 && (uids = reallocarray(NULL, n, sizeof(*uids))) == NULL)
+		return -1;
+	for (i = j = n = 0; i < f->nmsgs; i++) {
 		if (f->msgs[i]->gone) {
+			if (uids != NULL)
+				uids[n] = f->msgs[i]->uid;
 			store_msg_free(f->msgs[i]);
-			dropped = 1;
+			n++;
 			continue;
 		}
 		f->msgs[j++] = f->msgs[i];
 	}
 	f->nmsgs = j;
-	return dropped;
+	if (uidsp != NULL) {
+		*uidsp = uids;
+		*np = n;
+	}
+	return n > 0;
 }
 
 /*
@@ -634,7 +644,7 @@ sync_scan(struct folder *f, int reread, int dirs, int *changedp,
 	new_only = !reread && dirs == WATCH_DIR(STORE_DIR_NEW);
 	if (!new_only)
 		dirs = WATCH_ALL;
-	if (new_only && drop_gone(f))
+	if (new_only && drop_gone(f, NULL, NULL))
 		changed = 1;
 	if (reread) {
 		switch (uidlist_read(f, &known)) {
@@ -846,8 +856,9 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 {
 	struct snap		*snap = NULL;
 	struct store_msg	*m;
-	size_t			 nsnap = 0, nappend = 0, tail = 0, i;
-	uint32_t		 old_uv = f->uidvalidity;
+	size_t			 nsnap = 0, nappend = 0, tail = 0, ngone = 0;
+	size_t			 i;
+	uint32_t		 old_uv = f->uidvalidity, *gone = NULL;
 	int			 reread, dirs, whole, claim = 0, changed = 0;
 	int			 assigned = 0, fd, r;
 
@@ -886,12 +897,19 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 			return -1;
 		}
 		f->light = 0;
-	} else if (drop_gone(f))
-		changed = 1;
+	} else {
+		/* This handle's EXPUNGE: its records go with `-' ones. */
+		whole = changed;
+		if (drop_gone(f, whole ? NULL : &gone, &ngone) == -1) {
+			free(snap);
+			return -1;
+		}
+		changed = changed || ngone > 0;
+	}
 	if (reread && snap != NULL && old_uv == f->uidvalidity)
 		restore_recent(f, snap, nsnap);
-	/* Anything but new messages has the list written whole. */
-	whole = changed && nappend == 0;
+	/* Anything but new messages or our expunges: written whole. */
+	whole = changed && nappend == 0 && ngone == 0;
 
 	/*
 	 * What nobody claimed is \Recent here; a read-only peek leaves it
@@ -937,11 +955,12 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 		r = uidlist_append(f, f->msgs + f->nmsgs - nappend, nappend,
 		    claim);
 	else {
-		r = 0;
-		if (claim && uidlist_recent_save(f) == -1)
+		r = ngone > 0 ? uidlist_append_gone(f, gone, ngone) : 0;
+		if (r == 0 && claim && uidlist_recent_save(f) == -1)
 			log_warn("%s: %s: \\Recent claim not saved", __func__,
 			    f->name);
 	}
+	free(gone);
 	if (r == -1) {
 		/*
 		 * UIDs handed out but not saved would change next time:

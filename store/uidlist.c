@@ -31,6 +31,13 @@
  * largest of R, the C records' and postern-recent's (for this
  * UIDVALIDITY).
  *
+ * EXPUNGE does not rewrite it either: after the files are removed it
+ * adds `-<uid> N<uidnext>' for each, which a reader applies by
+ * dropping that UID's record, and whose N a handle that reads only the
+ * last line takes UIDNEXT from.  A torn last `-' line is dropped too:
+ * the message's file is gone, and the next sync forgets it.  When they
+ * are many (UIDLIST_GONE_MAX) the list is written whole without them.
+ *
  * A folder moving from Dovecot has a dovecot-uidlist instead (version
  * 3: `3 V<uidvalidity> N<nextuid> G<guid> ...' and `<uid> [<key><value>
  * ...] :<name>'; version 1, Courier's format too: `1 <uidvalidity>
@@ -65,6 +72,9 @@
 /* Records added since a handle read the list that it reads alone. */
 #define UIDLIST_TAIL_MAX	(1024 * 1024)
 
+/* `-' records past which the list is written whole without them. */
+#define UIDLIST_GONE_MAX(f)	(256 + (f)->nmsgs / 8)
+
 /* How read_records() stopped. */
 #define RECS_ALL		0	/* every line read */
 #define RECS_CUT		1	/* at a last line without LF */
@@ -80,6 +90,9 @@ static struct store_msg *record_msg(const char *, size_t, uint32_t, int,
 		    uint64_t);
 static int	 record_add(struct folder *, struct store_msg *);
 static int	 parse_record(struct folder *, char *, uint32_t);
+static int	 parse_gone(const char *, uint32_t *, uint32_t *);
+static int	 apply_gone(struct folder *, uint32_t, uint32_t);
+static int	 append_lines(struct folder *, const struct buf *);
 static int	 add_num(struct buf *, const char *, long long);
 static int	 add_record(struct buf *, const struct store_msg *, int, int);
 static void	 hold_list(struct folder *, int, off_t);
@@ -326,6 +339,56 @@ parse_record(struct folder *f, char *line, uint32_t prev)
 	return record_add(f, m);
 }
 
+/* "-<uid> N<uidnext>": that message was expunged.  0, or -1. */
+static int
+parse_gone(const char *line, uint32_t *uidp, uint32_t *nextp)
+{
+	const char	*p = line + 1, *e;
+	uint64_t	 uid, next;
+
+	e = field_end(p);
+	if (parse_num(p, e - p, UINT32_MAX - 1, &uid) == -1 || uid == 0 ||
+	    e[0] != ' ' || e[1] != 'N')
+		return -1;
+	p = e + 2;
+	e = field_end(p);
+	if (*e != '\0' || parse_num(p, e - p, UINT32_MAX, &next) == -1 ||
+	    next <= uid)
+		return -1;
+	*uidp = (uint32_t)uid;
+	*nextp = (uint32_t)next;
+	return 0;
+}
+
+/*
+ * An expunge read from the list: its record, if the table has it,
+ * goes (then 1).
+ */
+static int
+apply_gone(struct folder *f, uint32_t uid, uint32_t next)
+{
+	size_t	lo = 0, hi = f->nmsgs, mid;
+
+	if (next > f->uidnext)
+		f->uidnext = next;
+	f->ul_gone++;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (f->msgs[mid]->uid == uid) {
+			store_msg_free(f->msgs[mid]);
+			memmove(&f->msgs[mid], &f->msgs[mid + 1],
+			    (f->nmsgs - mid - 1) * sizeof(*f->msgs));
+			f->nmsgs--;
+			return 1;
+		}
+		if (f->msgs[mid]->uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 static void
 drop_msgs(struct folder *f)
 {
@@ -336,6 +399,7 @@ drop_msgs(struct folder *f)
 	free(f->msgs);
 	f->msgs = NULL;
 	f->nmsgs = f->msgcap = 0;
+	f->ul_gone = 0;
 	/* What was learnt about them goes with them. */
 	f->facts_dirty = 0;
 }
@@ -403,7 +467,7 @@ uidlist_read(struct folder *f, uint32_t *known)
 	n = read_records(f, &pos, end, 0);
 	if (n == RECS_ALL)
 		r = UIDLIST_OK;
-	else if (n == RECS_CUT && *pos == '+') {
+	else if (n == RECS_CUT && (*pos == '+' || *pos == '-')) {
 		/* An append cut short by a crash: see the top. */
 		f->ul_torn = 1;
 		r = UIDLIST_OK;
@@ -535,10 +599,16 @@ static int
 read_records(struct folder *f, char **pos, char *end, int version)
 {
 	char		*line;
-	uint32_t	 prev = 0;
+	uint32_t	 prev = 0, uid, next;
 	int		 n, r;
 
 	while ((n = next_line(pos, end, &line)) == 1) {
+		if (version == 0 && *line == '-') {
+			if (parse_gone(line, &uid, &next) == -1)
+				return RECS_BAD;
+			apply_gone(f, uid, next);
+			continue;
+		}
 		if (version == 0)
 			r = parse_record(f, line, prev);
 		else
@@ -666,6 +736,7 @@ uidlist_write(struct folder *f)
 		log_warn("%s: %s", __func__, f->name);
 	if (r == 0) {
 		f->ul_torn = 0;
+		f->ul_gone = 0;
 		f->facts_dirty = 0;
 		fd = openat(f->fd, UIDLIST_NAME,
 		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -756,17 +827,23 @@ uidlist_recent_save(struct folder *f)
  * whole `+' records past the table's UIDs.  Each new message is taken
  * to be in cur/ without flags (where APPEND, COPY and MOVE put files)
  * until the sync finds its file.  Returns 0 with *added set, 1 when the
- * list must be read whole (the table is then as it was), -1 on a system
- * error.  The caller holds the folder lock.
+ * list must be read whole (the table is then as it was, but for `-'
+ * records already applied, which reading it whole applies again), -1
+ * on a system error.  `-' records drop their messages.  The caller
+ * holds the folder lock.
  */
 int
 uidlist_read_tail(struct folder *f, size_t *added)
 {
 	struct stat	 disk, held;
 	char		*data = NULL, *pos, *end, *line;
-	size_t		 len, got, n0 = f->nmsgs, i;
+	struct {
+		uint32_t	 uid, next;
+	}		 gone[64];
+	size_t		 len, got, n0 = f->nmsgs, ngone = 0, i;
 	ssize_t		 n;
-	uint32_t	 next = f->uidnext, recent = f->recent_mark, prev;
+	uint32_t	 next = f->uidnext, recent = f->recent_mark, prev, prev0;
+	size_t		 gone0 = f->ul_gone;
 	int		 r = 1;
 
 	*added = 0;
@@ -788,10 +865,19 @@ uidlist_read_tail(struct folder *f, size_t *added)
 		if (n <= 0)
 			goto out;
 	}
-	prev = n0 > 0 ? f->msgs[n0 - 1]->uid : 0;
+	prev = prev0 = n0 > 0 ? f->msgs[n0 - 1]->uid : 0;
 	pos = data;
 	end = data + len;
 	while ((n = next_line(&pos, end, &line)) == 1) {
+		if (*line == '-') {
+			/* Applied once every line has been read. */
+			if (ngone == sizeof(gone) / sizeof(gone[0]) ||
+			    parse_gone(line, &gone[ngone].uid,
+			    &gone[ngone].next) == -1)
+				goto out;
+			ngone++;
+			continue;
+		}
 		if (*line != '+')
 			goto out;
 		switch (parse_record(f, line, prev)) {
@@ -810,8 +896,12 @@ uidlist_read_tail(struct folder *f, size_t *added)
 	}
 	if (n != 0)
 		goto out;			/* torn: read it whole */
-	f->ul_size = disk.st_size;
 	*added = f->nmsgs - n0;
+	for (i = 0; i < ngone; i++)
+		if (apply_gone(f, gone[i].uid, gone[i].next) &&
+		    gone[i].uid > prev0)
+			(*added)--;		/* one of those just read */
+	f->ul_size = disk.st_size;
 	r = 0;
  out:
 	if (r != 0) {
@@ -820,6 +910,7 @@ uidlist_read_tail(struct folder *f, size_t *added)
 		f->nmsgs = n0;
 		f->uidnext = next;
 		f->recent_mark = recent;
+		f->ul_gone = gone0;
 	}
 	free(data);
 	return r;
@@ -878,6 +969,14 @@ uidlist_tail(struct folder *f)
 		line++;
 	if (off == 0 && line == tail) {
 		/* Nothing but the header. */
+	} else if (*line == '-') {
+		/* An expunge: its N is UIDNEXT. */
+		if ((line = strstr(line, " N")) == NULL ||
+		    parse_num(line + 2, field_end(line + 2) - line - 2,
+		    UINT32_MAX, &v) == -1)
+			goto whole;
+		if (v > next)
+			next = v;
 	} else {
 		if (*line == '+')
 			line++;
@@ -911,21 +1010,67 @@ uidlist_append(struct folder *f, struct store_msg *const *msgs, size_t n,
     int claim)
 {
 	struct buf	 b;
-	const char	*p;
-	size_t		 i, left;
-	ssize_t		 w;
-	int		 fd = -1, r = -1;
+	size_t		 i;
+	int		 r = -1;
 
 	buf_init(&b);
 	for (i = 0; i < n; i++)
 		if (add_record(&b, msgs[i], 1, claim && i == n - 1) == -1)
 			goto out;
+	r = append_lines(f, &b);
+ out:
+	if (r == -1)
+		log_warn("%s: %s/%s", __func__, f->name, UIDLIST_NAME);
+	buf_free(&b);
+	return r;
+}
+
+/*
+ * The expunge of these UIDs (their files removed already), at the end
+ * of the list this handle holds, durable before returning; or, when
+ * the list has `-' records enough, the list written whole from the
+ * table (which no longer has them).  The caller holds the folder lock.
+ */
+int
+uidlist_append_gone(struct folder *f, const uint32_t *uids, size_t n)
+{
+	struct buf	 b;
+	size_t		 i;
+	int		 r = -1;
+
+	if (f->ul_gone + n > UIDLIST_GONE_MAX(f))
+		return uidlist_write(f);
+	buf_init(&b);
+	for (i = 0; i < n; i++)
+		if (buf_addf(&b, "-%u N%u\n", uids[i], f->uidnext) == -1)
+			goto out;
+	if ((r = append_lines(f, &b)) == 0)
+		f->ul_gone += n;
+ out:
+	if (r == -1)
+		log_warn("%s: %s/%s", __func__, f->name, UIDLIST_NAME);
+	buf_free(&b);
+	return r;
+}
+
+/*
+ * Lines at the end of the list, on disk before returning.  On failure a
+ * part of them may be there: the list is then read whole next time.
+ */
+static int
+append_lines(struct folder *f, const struct buf *b)
+{
+	const char	*p;
+	size_t		 left;
+	ssize_t		 w;
+	int		 fd, r = -1;
+
 	fd = openat(f->fd, UIDLIST_NAME,
 	    O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1)
 		goto out;
-	for (p = (const char *)b.data, left = b.len; left > 0;) {
-		if (store_crash_hook != NULL && left == b.len && left > 1) {
+	for (p = (const char *)b->data, left = b->len; left > 0;) {
+		if (store_crash_hook != NULL && left == b->len && left > 1) {
 			/* A test's crash halfway through the records. */
 			if ((w = write(fd, p, left / 2)) == -1)
 				goto out;
@@ -945,17 +1090,13 @@ uidlist_append(struct folder *f, struct store_msg *const *msgs, size_t n,
 	if (fsync(fd) == -1)
 		goto out;
 	CRASH_POINT("uidlist-appended");
-	f->ul_size += (off_t)b.len;
+	f->ul_size += (off_t)b->len;
 	r = 0;
  out:
-	if (r == -1) {
-		log_warn("%s: %s/%s", __func__, f->name, UIDLIST_NAME);
-		/* A partial record may be there now: read it whole next. */
+	if (r == -1)
 		uidlist_forget(f);
-	}
 	if (fd != -1)
 		close(fd);
-	buf_free(&b);
 	return r;
 }
 

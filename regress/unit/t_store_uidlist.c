@@ -571,6 +571,113 @@ ATF_TC_BODY(many, tc)
 	done(st, f);
 }
 
+/*
+ * `-<uid> N<uidnext>' records: the expunge of that UID.  Read whole,
+ * applied in order (a '+' record then its '-' one); a torn last one is
+ * dropped like a torn '+' one; one that does not parse makes the list
+ * corrupt; a handle given only new messages takes UIDNEXT from the N of
+ * a last '-' line.
+ */
+ATF_TC_WITHOUT_HEAD(gone_records);
+ATF_TC_BODY(gone_records, tc)
+{
+	struct store	*st;
+	struct folder	*f;
+	uint32_t	 uv, uid;
+
+	mkmaildir("md");
+	put("md", "cur/1.a.host:2,", "a\n");
+	put("md", "cur/3.c.host:2,", "c\n");
+	put("md", "postern-uidlist", "postern-uidlist 1 V77 N3\n"
+	    "1 T1 :1.a.host\n2 T1 :2.b.host\n-2 N3\n+3 T1 :3.c.host\n"
+	    "+4 T1 :4.d.host\n-4 N5\n");
+	f = inbox(&st, "md", 0);
+	ATF_CHECK_EQ(f->uidvalidity, 77);
+	ATF_CHECK_EQ(f->uidnext, 5);
+	ATF_REQUIRE_EQ(f->nmsgs, 2);
+	ATF_CHECK_EQ(uid_of(f, "1.a.host"), 1);
+	ATF_CHECK_EQ(uid_of(f, "3.c.host"), 3);
+	done(st, f);
+
+	/* APPEND after a '-' line: the next UID is N's. */
+	ATF_REQUIRE(st = store_open("md"));
+	ATF_REQUIRE(store_append(st, "INBOX", "e\n", 2, 0, NULL, 0, 0, &uv,
+	    &uid) == 0);
+	ATF_CHECK_EQ(uid, 5);
+	store_close(st);
+
+	/* A torn last '-' line: the rest stands. */
+	put("md", "postern-uidlist", "postern-uidlist 1 V77 N3\n"
+	    "1 T1 :1.a.host\n-2 N");
+	f = inbox(&st, "md", 0);
+	ATF_CHECK_EQ(f->uidvalidity, 77);
+	ATF_CHECK_EQ(uid_of(f, "1.a.host"), 1);
+	done(st, f);
+
+	/* A '-' line that does not parse: a new UIDVALIDITY. */
+	put("md", "postern-uidlist", "postern-uidlist 1 V77 N3\n"
+	    "1 T1 :1.a.host\n-x N3\n");
+	f = inbox(&st, "md", 0);
+	ATF_CHECK(f->uidvalidity > 77);
+	done(st, f);
+}
+
+/* This handle's EXPUNGE adds '-' records, until they are many. */
+ATF_TC_WITHOUT_HEAD(gone_appended);
+ATF_TC_BODY(gone_appended, tc)
+{
+	struct store	*st;
+	struct folder	*f, *g;
+	struct stat	 sb1, sb2;
+	char		 name[64];
+	uint32_t	 uid;
+	int		 i;
+
+	mkmaildir("md");
+	for (i = 1; i <= 300; i++) {
+		snprintf(name, sizeof(name), "cur/%d.m.host:2,", 1000 + i);
+		put("md", name, "m\n");
+	}
+	f = inbox(&st, "md", 0);
+	ATF_REQUIRE_EQ(f->nmsgs, 300);
+	/* A selected folder's handle: it knows its own removals. */
+	ATF_REQUIRE(folder_watch(f) != -1);
+	ATF_REQUIRE(folder_sync(f, 0) == 0);
+	ATF_REQUIRE(stat("md/postern-uidlist", &sb1) == 0);
+	uid = 7;
+	ATF_REQUIRE_EQ(folder_expunge(f, &uid, 1, 0), 1);
+	ATF_REQUIRE(folder_sync(f, 0) == 0);
+	ATF_CHECK_EQ(f->nmsgs, 299);
+	ATF_REQUIRE(stat("md/postern-uidlist", &sb2) == 0);
+	ATF_CHECK_EQ(sb1.st_ino, sb2.st_ino);
+	ATF_CHECK(strstr(get("md", "postern-uidlist"), "\n-7 N301\n") !=
+	    NULL);
+
+	/* Another handle agrees, and so does a light one's UIDNEXT. */
+	g = folder_open(st, "INBOX", 0);
+	ATF_REQUIRE(g != NULL);
+	ATF_CHECK_EQ(g->nmsgs, 299);
+	ATF_CHECK(folder_msg_by_uid(g, 7) == NULL);
+	ATF_CHECK_EQ(g->uidnext, 301);
+	folder_close(g);
+
+	/* Past 256 + 1/8 of the messages, the list is written whole. */
+	while (f->nmsgs > 0) {
+		uid = f->msgs[0]->uid;
+		ATF_REQUIRE_EQ(folder_expunge(f, &uid, 1, 0), 1);
+		ATF_REQUIRE(folder_sync(f, 0) == 0);
+	}
+	ATF_CHECK_EQ(f->nmsgs, 0);
+	ATF_REQUIRE(stat("md/postern-uidlist", &sb2) == 0);
+	ATF_CHECK(sb1.st_ino != sb2.st_ino);
+	ATF_CHECK(strlen(get("md", "postern-uidlist")) < 4096);
+	done(st, f);
+	f = inbox(&st, "md", 0);
+	ATF_CHECK_EQ(f->nmsgs, 0);
+	ATF_CHECK_EQ(f->uidnext, 301);
+	done(st, f);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, create_and_reload);
@@ -589,5 +696,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, concurrent_sync);
 	ATF_TP_ADD_TC(tp, concurrent_rename);
 	ATF_TP_ADD_TC(tp, many);
+	ATF_TP_ADD_TC(tp, gone_records);
+	ATF_TP_ADD_TC(tp, gone_appended);
 	return atf_no_error();
 }
