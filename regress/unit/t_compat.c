@@ -437,44 +437,47 @@ ATF_TC_BODY(freezero_any, tc)
  */
 #define REPORTED(ch)	((ch) == '?' || (ch) == ':' ? optopt : 0)
 
+/*
+ * One pass of a getopt over argv: what it returned, where optind was,
+ * and the arguments, as text in r.  pass 0 starts afresh (optind 0),
+ * pass 1 again with optreset.
+ */
+static size_t
+getopt_run(int (*fn)(int, char * const *, const char *), int *reset,
+    int argc, char **argv, const char *opts, int pass, char *r, size_t rlen)
+{
+	size_t	l = 0;
+	int	ch;
+
+	if (pass == 0)
+		optind = 0;
+	else {
+		*reset = 1;
+		optind = 1;
+	}
+	while ((ch = fn(argc, argv, opts)) != -1)
+		l += (size_t)snprintf(r + l, rlen - l, "%c/%d/%d/%s ", ch,
+		    REPORTED(ch), optind, optarg ? optarg : "-");
+	l += (size_t)snprintf(r + l, rlen - l, "end %d", optind);
+	return l;
+}
+
 static void
 getopt_compare(int argc, char **argv, const char *opts)
 {
 	char	*va[16], *vb[16], ra[256], rb[256];
 	size_t	 la, lb;
-	int	 ch, pass, i;
+	int	 pass, i;
 
 	ATF_REQUIRE(argc < 16);
 	memcpy(va, argv, (argc + 1) * sizeof(*argv));
 	memcpy(vb, argv, (argc + 1) * sizeof(*argv));
 	opterr = 0;
 	for (pass = 0; pass < 2; pass++) {
-		la = lb = 0;
-		if (pass == 0)
-			optind = 0;
-		else {
-			optreset = 1;
-			optind = 1;
-		}
-		while ((ch = bsd_getopt(argc, va, opts)) != -1)
-			la += (size_t)snprintf(ra + la, sizeof(ra) - la,
-			    "%c/%d/%d/%s ", ch, REPORTED(ch), optind,
-			    optarg ? optarg : "-");
-		la += (size_t)snprintf(ra + la, sizeof(ra) - la, "end %d",
-		    optind);
-
-		if (pass == 0)
-			optind = 0;
-		else {
-			compat_optreset = 1;
-			optind = 1;
-		}
-		while ((ch = compat_bsd_getopt(argc, vb, opts)) != -1)
-			lb += (size_t)snprintf(rb + lb, sizeof(rb) - lb,
-			    "%c/%d/%d/%s ", ch, REPORTED(ch), optind,
-			    optarg ? optarg : "-");
-		lb += (size_t)snprintf(rb + lb, sizeof(rb) - lb, "end %d",
-		    optind);
+		la = getopt_run(bsd_getopt, &optreset, argc, va, opts, pass,
+		    ra, sizeof(ra));
+		lb = getopt_run(compat_bsd_getopt, &compat_optreset, argc, vb,
+		    opts, pass, rb, sizeof(rb));
 		ATF_REQUIRE(la < sizeof(ra) && lb < sizeof(rb));
 		ATF_CHECK_STREQ_MSG(rb, ra, "%s pass %d", opts, pass);
 		for (i = 0; i < argc; i++)

@@ -55,6 +55,23 @@ setup(struct store **st)
 	return f;
 }
 
+/*
+ * setup()'s folder, watched and synced once, as a session has it once
+ * its SELECT is done: what the watch reports from here on is news.
+ */
+static struct folder *
+setup_watched(struct store **st, int flags)
+{
+	struct folder		*f;
+	struct folder_changes	 ch;
+
+	f = setup(st);
+	ATF_REQUIRE(folder_watch(f) != -1);
+	ATF_REQUIRE(folder_sync_changes(f, flags, &ch) == 0);
+	folder_changes_free(&ch);
+	return f;
+}
+
 /* What another process (the MTA, another session) does. */
 static void
 other(void (*fn)(void))
@@ -194,10 +211,7 @@ ATF_TC_BODY(own_renames, tc)
 	struct folder_changes	 ch;
 	int			 i;
 
-	f = setup(&st);
-	ATF_REQUIRE(folder_watch(f) != -1);
-	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
-	folder_changes_free(&ch);
+	f = setup_watched(&st, 0);
 	ATF_CHECK_EQ(folder_watch_read(f), 0);
 
 	/* Our flag changes, new/ to cur/ and within cur/, are not news. */
@@ -250,10 +264,7 @@ ATF_TC_BODY(own_expunge, tc)
 	struct folder_changes	 ch;
 	uint32_t		 uids[2] = { 2, 3 };
 
-	f = setup(&st);
-	ATF_REQUIRE(folder_watch(f) != -1);
-	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
-	folder_changes_free(&ch);
+	f = setup_watched(&st, 0);
 
 	/* Our removals are not news, and the sync still reports them. */
 	ATF_REQUIRE(folder_set_flags(f, 3, STORE_F_DELETED, 0) == 0);
@@ -437,10 +448,7 @@ ATF_TC_BODY(delivery, tc)
 	ssize_t			 n;
 	int			 fd;
 
-	f = setup(&st);
-	ATF_REQUIRE(folder_watch(f) != -1);
-	ATF_REQUIRE(folder_sync_changes(f, FOLDER_RECENT, &ch) == 0);
-	folder_changes_free(&ch);
+	f = setup_watched(&st, FOLDER_RECENT);
 	ATF_REQUIRE(stat("md/postern-uidlist", &before) == 0);
 
 	/*
@@ -489,10 +497,7 @@ ATF_TC_BODY(delivery_duplicates, tc)
 	struct folder		*f, *g;
 	struct folder_changes	 ch;
 
-	f = setup(&st);
-	ATF_REQUIRE(folder_watch(f) != -1);
-	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
-	folder_changes_free(&ch);
+	f = setup_watched(&st, 0);
 
 	/* A base in both new/ and cur/ is the cur/ message, not a new one. */
 	other(mta_duplicate);
@@ -531,10 +536,7 @@ ATF_TC_BODY(expunge_and_delivery, tc)
 	struct folder_changes	 ch;
 	uint32_t		 uid = 3;
 
-	f = setup(&st);
-	ATF_REQUIRE(folder_watch(f) != -1);
-	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
-	folder_changes_free(&ch);
+	f = setup_watched(&st, 0);
 
 	/* Our removal in cur/ and a delivery to new/, in one sync. */
 	ATF_REQUIRE(folder_set_flags(f, 3, STORE_F_DELETED, 0) == 0);
@@ -582,10 +584,7 @@ ATF_TC_BODY(news_applied, tc)
 	struct folder_changes	 ch;
 	struct timespec		 scanned;
 
-	f = setup(&st);
-	ATF_REQUIRE(folder_watch(f) != -1);
-	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
-	folder_changes_free(&ch);
+	f = setup_watched(&st, 0);
 	scanned = f->dir_mtime[STORE_DIR_CUR];
 
 	/*
@@ -654,10 +653,7 @@ ATF_TC_BODY(recent_claim_in_place, tc)
 	struct folder_changes	 ch;
 	struct stat		 before, after;
 
-	f = setup(&st);
-	ATF_REQUIRE(folder_watch(f) != -1);
-	ATF_REQUIRE(folder_sync_changes(f, FOLDER_RECENT, &ch) == 0);
-	folder_changes_free(&ch);
+	f = setup_watched(&st, FOLDER_RECENT);
 	ATF_REQUIRE(stat("md/postern-uidlist", &before) == 0);
 
 	/*
@@ -702,10 +698,7 @@ ATF_TC_BODY(news_older_than_table, tc)
 	struct folder		*f;
 	struct folder_changes	 ch;
 
-	f = setup(&st);
-	ATF_REQUIRE(folder_watch(f) != -1);
-	ATF_REQUIRE(folder_sync_changes(f, 0, &ch) == 0);
-	folder_changes_free(&ch);
+	f = setup_watched(&st, 0);
 
 	/*
 	 * Another session's rename, then ours of the same message, which
