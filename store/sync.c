@@ -34,7 +34,10 @@
 
 #define SCAN_TRIES		5
 #define STAT_THREAD_MIN		256	/* new files worth a second thread */
-/* Files in new/ that a scan of new/ alone checks against cur/ one by one. */
+/*
+ * Names new to the table that a scan of new/ alone looks for in cur/'s
+ * part of the table one by one; past that, it indexes that part.
+ */
 #define NEW_ONLY_LINEAR		64
 /* Events sync_news() applies; more, and the directories are read. */
 #define SYNC_NEWS_MAX		64
@@ -253,7 +256,8 @@ in_cur(struct folder *f, const char *base)
  * messages (*freshp); a base seen in both new/ and cur/ is one message,
  * the cur/ one.  With new_only only new/ was read, and the tree holds
  * only what the table had there: a file not in it is looked for in
- * cur/'s part of the table first.
+ * cur/'s part of the table first (new/ may hold many files the table
+ * knows, a delivery adds few it does not).
  */
 static int
 merge_scan(struct folder *f, struct scan *sc, struct msgtree *tree,
@@ -261,7 +265,7 @@ merge_scan(struct folder *f, struct scan *sc, struct msgtree *tree,
 {
 	struct store_msg	 key, *m, **fresh = NULL, **nv;
 	char			*name, *info;
-	size_t			 i, bl, nfresh = 0, cap = 0;
+	size_t			 i, j, bl, nfresh = 0, cap = 0, looked = 0;
 
 	for (i = 0; i < sc->n; i++) {
 		name = (char *)sc->names.data + sc->ents[i].off;
@@ -273,9 +277,21 @@ merge_scan(struct folder *f, struct scan *sc, struct msgtree *tree,
 			info = name + bl + 1;
 		}
 		key.base = name;
-		if ((m = RB_FIND(msgtree, tree, &key)) == NULL) {
-			if (new_only && in_cur(f, name))
-				continue;
+		m = RB_FIND(msgtree, tree, &key);
+		if (m == NULL && new_only) {
+			if (++looked <= NEW_ONLY_LINEAR) {
+				if (in_cur(f, name))
+					continue;
+			} else {
+				for (j = 0; j < f->nmsgs; j++)
+					if (f->msgs[j]->dir == STORE_DIR_CUR)
+						(void)RB_INSERT(msgtree, tree,
+						    f->msgs[j]);
+				new_only = 0;
+				m = RB_FIND(msgtree, tree, &key);
+			}
+		}
+		if (m == NULL) {
 			if ((m = store_msg_new(name, bl)) == NULL)
 				goto fail;
 			if (nfresh == cap) {
@@ -694,13 +710,6 @@ sync_scan(struct folder *f, int reread, int dirs, int *changedp,
 		scan_free(&sc);
 		uidlist_forget(f);
 		return -1;
-	}
-	/* Many files in new/: index cur/'s messages too, not one by one. */
-	if (new_only && sc.n > NEW_ONLY_LINEAR) {
-		for (i = 0; i < f->nmsgs; i++)
-			if (f->msgs[i]->dir == STORE_DIR_CUR)
-				(void)RB_INSERT(msgtree, &tree, f->msgs[i]);
-		new_only = 0;
 	}
 	if (merge_scan(f, &sc, &tree, new_only, &fresh, &nfresh) == -1) {
 		scan_free(&sc);
