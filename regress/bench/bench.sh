@@ -50,10 +50,10 @@ VUID=5000	# the virtual users' uid and gid (pgen's default)
 case $SIZE in
 default)
 	N_BIG=100000 N_POP=10000 N_MIXU=50 N_MIXM=200 N_USERS=1000
-	N_SMALLM=10 LOGIN_D=10 MIX_D=30 IDLE_N=1000 ;;
+	N_SMALLM=10 LOGIN_D=10 MIX_D=30 IDLE_N=1000 N_NEW=100 ;;
 small)
 	N_BIG=10000 N_POP=1000 N_MIXU=50 N_MIXM=100 N_USERS=300
-	N_SMALLM=5 LOGIN_D=3 MIX_D=5 IDLE_N=200 ;;
+	N_SMALLM=5 LOGIN_D=3 MIX_D=5 IDLE_N=200 N_NEW=30 ;;
 *)
 	die "SIZE=$SIZE: default or small" ;;
 esac
@@ -365,7 +365,7 @@ bench()
 	srv=$1 id=$2 run=$3 limit=$4
 	shift 4
 	case $id in
-	login-imap*|fetch*|search|mixed|idle*|scale)
+	login-imap*|fetch*|search|newmail|mixed|idle*|scale)
 		if [ "$srv" = postern ] && [ -n "$IMAP_NA" ]; then
 			echo "$id $run $srv na $IMAP_NA" >> "$RAW"
 			return
@@ -425,6 +425,15 @@ sc_search()
 	    -u big -T 900
 }
 
+# New mail delivered one message at a time into the large mailbox, which
+# a session has selected: the time until its NOOP reports it.  Run after
+# the FETCH and SEARCH scenarios, which count the mailbox's messages.
+sc_newmail()
+{
+	bench "$1" "$2" "$3" 600 -s imap-newmail -p "$(port "$1" imap)" \
+	    -u big -m "$T/$1/home/big/Maildir" -n "$N_NEW" -T 60
+}
+
 sc_pop3()	# pop3-plain, pop3-tls
 {
 	tls= p=pop3
@@ -482,6 +491,7 @@ run_all()
 	scenario fetch-cold sc_fetch
 	scenario fetch-warm sc_fetch
 	scenario search sc_search
+	scenario newmail sc_newmail
 	if wanted pop3-plain || wanted pop3-tls; then
 		# untimed: each server's first look at the maildrop
 		say "pop3 (warming up)"
@@ -513,6 +523,8 @@ fetch-cold mbps high MB/s - ~throughput
 fetch-warm seconds low s 2 FETCH 1:* large mailbox, warm
 fetch-warm mbps high MB/s - ~throughput
 search seconds low s - SEARCH TEXT, large mailbox
+newmail p50_ms low ms - new mail noticed, large mailbox
+newmail p99_ms low ms - ~p99 latency
 pop3-plain mbps high MB/s 1 POP3 download, plain
 pop3-tls mbps high MB/s 1 POP3 download, TLS
 mixed rate high ops/s 1.5 mixed IMAP workload

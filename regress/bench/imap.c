@@ -1,6 +1,7 @@
 /*
  * The IMAP4 scenarios of pbench (regress/bench): the login storm, the
- * large-mailbox FETCH, SEARCH TEXT, the mixed workload of persistent
+ * large-mailbox FETCH, SEARCH TEXT, new mail noticed by a session with
+ * the large mailbox selected, the mixed workload of persistent
  * sessions and the idle sessions whose memory is measured.  Each
  * client is a small state machine fed whole response lines (literals
  * included) by the scanner below; what the server says untagged
@@ -8,8 +9,10 @@
  * scenario.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <err.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +115,10 @@ static int	 one_done(void *);
 static int	 fetch_finish(void);
 static int	 search_finish(void);
 static int	 probe_finish(void);
+static void	 deliver(void);
+static void	 newmail_event(struct iclient *, enum ev, const char *,
+		    size_t);
+static int	 newmail_finish(void);
 
 static void	 make_append_msg(void);
 static void	 mix_start(void);
@@ -142,6 +149,8 @@ static const struct iscen scens[] = {
 	    search_finish },
 	{ "imap-probe", 1, one_start, one_event, one_down, NULL, one_done,
 	    probe_finish },
+	{ "imap-newmail", 1, one_start, newmail_event, one_down, NULL,
+	    one_done, newmail_finish },
 	{ "imap-mixed", 1, mix_start, mix_event, mix_down, mix_tick, mix_done,
 	    mix_finish },
 	{ "imap-idle", 1, idle_start, idle_event, idle_down, idle_tick,
@@ -575,6 +584,110 @@ fetch_finish(void)
 	    cl->exists, cl->fetched, (unsigned long long)cl->rx0,
 	    secs > 0 ? (double)cl->rx0 / 1e6 / secs : 0.0);
 	return cl->fetched == cl->exists ? 0 : 1;
+}
+
+/*
+ * imap-newmail: with the user's INBOX selected, opt.sessions messages
+ * are delivered into its Maildir (-m) one after the other, as an MTA
+ * does (written in tmp/, renamed into new/, owned as the Maildir is),
+ * and after each the session sends NOOP until the EXISTS for it has
+ * come: the time from the rename to that NOOP's OK is measured.
+ */
+static int		 nm_exists0, nm_sent;
+static uint64_t		 nm_t0;
+
+static void
+deliver(void)
+{
+	static char	 msg[1024];
+	static int	 msglen;
+	char		 tmp[4096], dst[4096], name[128];
+	struct stat	 sb;
+	int		 fd;
+
+	if (msglen == 0)
+		msglen = snprintf(msg, sizeof(msg), "From: Bench Sender "
+		    "<sender@example.org>\r\nTo: big@example.org\r\n"
+		    "Subject: new mail %d\r\nMessage-ID: <new.%d@example.org>"
+		    "\r\n\r\nA message delivered while the mailbox is "
+		    "selected.\r\n", (int)getpid(), (int)getpid());
+	if (stat(opt.maildir, &sb) == -1)
+		err(1, "%s", opt.maildir);
+	(void)snprintf(name, sizeof(name), "%lld.M%dP%d.pbench",
+	    (long long)(now_ns() / NSEC), nm_sent, (int)getpid());
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/tmp/%s", opt.maildir,
+	    name) >= sizeof(tmp) || (size_t)snprintf(dst, sizeof(dst),
+	    "%s/new/%s", opt.maildir, name) >= sizeof(dst))
+		errx(1, "-m %s: too long", opt.maildir);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
+		err(1, "%s", tmp);
+	if (write(fd, msg, (size_t)msglen) != msglen ||
+	    fchown(fd, sb.st_uid, sb.st_gid) == -1 || close(fd) == -1)
+		err(1, "%s", tmp);
+	if (rename(tmp, dst) == -1)
+		err(1, "%s", dst);
+	nm_sent++;
+	nm_t0 = now_ns();
+}
+
+static void
+newmail_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
+{
+	if (ev == EV_NO) {
+		note_error(failed_step(cl, "command: "), l, len);
+		i_close(cl);
+		finished = 1;
+		return;
+	}
+	if (opening(cl))
+		return;
+	switch (cl->step) {
+	case S_SELECT:
+		cl->step = S_WORK;
+		nm_exists0 = cl->exists;
+		cl->t0 = now_ns();
+		deliver();
+		cmd(cl, "NOOP");
+		break;
+	case S_WORK:
+		if (cl->exists < nm_exists0 + nm_sent) {
+			if (now_ns() - nm_t0 > (uint64_t)(opt.timeout * NSEC)) {
+				note_error("new mail not noticed", "", 0);
+				step_cmd(cl, S_LOGOUT, "LOGOUT");
+			} else
+				cmd(cl, "NOOP");
+			break;
+		}
+		lat_add(&lat, now_ns() - nm_t0);
+		if (nm_sent < opt.sessions) {
+			deliver();
+			cmd(cl, "NOOP");
+			break;
+		}
+		t_work = now_ns();
+		step_cmd(cl, S_LOGOUT, "LOGOUT");
+		break;
+	case S_LOGOUT:
+		i_close(cl);
+		n_ok = lat.n == (size_t)opt.sessions;
+		finished = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+newmail_finish(void)
+{
+	struct iclient	*cl = &cls[0];
+
+	if (n_ok == 0)
+		return result_failed();
+	result("ok=1 messages=%d seconds=%.3f p50_ms=%.2f p99_ms=%.2f",
+	    nm_sent, (double)(t_work - cl->t0) / NSEC, lat_ms(&lat, 0.50),
+	    lat_ms(&lat, 0.99));
+	return 0;
 }
 
 static int

@@ -39,16 +39,17 @@ usage(void)
 	fprintf(stderr,
 	    "usage: pbench -s scenario -p port [-It] [-C cafile] "
 	    "[-c clients]\n"
-	    "              [-d seconds] [-k setup] [-L label] [-n sessions] "
-	    "[-N nusers]\n"
-	    "              [-P server-pid] [-S settle] [-T timeout] "
-	    "[-u user]\n"
-	    "              [-U userfmt] [-w word]\n"
+	    "              [-d seconds] [-k setup] [-L label] [-m maildir] "
+	    "[-n count]\n"
+	    "              [-N nusers] [-P server-pid] [-S settle] "
+	    "[-T timeout]\n"
+	    "              [-u user] [-U userfmt] [-w word]\n"
 	    "       pbench -s ports -n count\n"
 	    "       pbench -s wait -p port [-d seconds]\n"
-	    "scenarios: imap-login imap-fetch imap-search imap-mixed "
-	    "imap-idle imap-probe\n"
-	    "           pop3-login pop3-retr pop3-probe\n");
+	    "scenarios: imap-login imap-fetch imap-search imap-newmail "
+	    "imap-mixed\n"
+	    "           imap-idle imap-probe pop3-login pop3-retr "
+	    "pop3-probe\n");
 	exit(2);
 }
 
@@ -160,7 +161,7 @@ main(int argc, char *argv[])
 	opt.settle = 3;
 	opt.use_idle = 1;
 
-	while ((ch = getopt(argc, argv, "c:C:d:Ik:L:n:N:p:P:s:S:tT:u:U:w:"))
+	while ((ch = getopt(argc, argv, "c:C:d:Ik:L:m:n:N:p:P:s:S:tT:u:U:w:"))
 	    != -1) {
 		switch (ch) {
 		case 'c':
@@ -180,6 +181,9 @@ main(int argc, char *argv[])
 			break;
 		case 'L':
 			opt.label = optarg;
+			break;
+		case 'm':
+			opt.maildir = optarg;
 			break;
 		case 'n':
 			opt.sessions = (int)num("-n", optarg, 1, 100000);
@@ -232,6 +236,9 @@ main(int argc, char *argv[])
 		errx(2, "-p is required");
 	if (strcmp(opt.scenario, "wait") == 0)
 		return wait_port(opt.port, opt.duration);
+	if (strcmp(opt.scenario, "imap-newmail") == 0 && (opt.maildir == NULL ||
+	    opt.user == NULL))
+		errx(2, "imap-newmail needs -u user and -m maildir");
 	if (strcmp(opt.scenario, "imap-idle") == 0 && opt.server_pid == 0)
 		errx(2, "imap-idle needs -P, the server's master pid");
 	if (opt.user != NULL && strpbrk(opt.user, "\" \\\r\n%") != NULL)

@@ -76,6 +76,7 @@ struct opts {
 	const char	*userfmt;	/* printf format, one %d */
 	int		 nusers;
 	const char	*word;		/* SEARCH TEXT */
+	const char	*maildir;	/* imap-newmail: where to deliver */
 	pid_t		 server_pid;	/* root of the server's tree */
 	double		 timeout;	/* seconds per reply */
 	double		 settle;	/* seconds before measuring memory */
