@@ -38,6 +38,7 @@ static int	 open_subdir(int, const char *);
 static struct folder *folder_new(struct store *, const char *);
 static void	 tmp_sweep(struct folder *);
 static int	 msg_moved(struct folder *, struct store_msg *);
+static ssize_t	 msg_index(struct folder *, uint32_t);
 
 int
 folder_dir_fd(struct folder *f, int dir)
@@ -499,32 +500,55 @@ folder_unlock(struct folder *f)
 }
 
 /*
- * Binary search: the table is in ascending UID order.  A FETCH or an
- * index flush asks for UIDs in order, so the one after the last found
- * is tried first: a large folder's table does not fit the caches.
+ * Where the table has this UID, or -1.  Binary search: the table is in
+ * ascending UID order.  A FETCH or an index flush asks for UIDs in
+ * order, so the one after the last found is tried first: a large
+ * folder's table does not fit the caches.
  */
-struct store_msg *
-folder_msg_by_uid(struct folder *f, uint32_t uid)
+static ssize_t
+msg_index(struct folder *f, uint32_t uid)
 {
 	size_t	lo = 0, hi = f->nmsgs, mid, h;
 
 	for (h = f->uid_hint; h < f->nmsgs && h <= f->uid_hint + 1; h++)
-		if (f->msgs[h]->uid == uid) {
-			f->uid_hint = h;
-			return f->msgs[h];
-		}
+		if (f->msgs[h]->uid == uid)
+			return (ssize_t)(f->uid_hint = h);
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (f->msgs[mid]->uid == uid) {
-			f->uid_hint = mid;
-			return f->msgs[mid];
-		}
+		if (f->msgs[mid]->uid == uid)
+			return (ssize_t)(f->uid_hint = mid);
 		if (f->msgs[mid]->uid < uid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return -1;
+}
+
+struct store_msg *
+folder_msg_by_uid(struct folder *f, uint32_t uid)
+{
+	ssize_t	i;
+
+	return (i = msg_index(f, uid)) == -1 ? NULL : f->msgs[i];
+}
+
+/*
+ * Take the message of this UID out of the table and free it: 1, or 0
+ * when the table has none.
+ */
+int
+folder_drop_uid(struct folder *f, uint32_t uid)
+{
+	ssize_t	i;
+
+	if ((i = msg_index(f, uid)) == -1)
+		return 0;
+	store_msg_free(f->msgs[i]);
+	memmove(&f->msgs[i], &f->msgs[i + 1],
+	    (f->nmsgs - (size_t)i - 1) * sizeof(*f->msgs));
+	f->nmsgs--;
+	return 1;
 }
 
 /*

@@ -122,6 +122,9 @@ int		 store_copy_file(int, int, const char *, time_t);
 /* folder.c */
 int		 store_rmtree(int, const char *, int);
 
+/* maildir.c */
+int		 folder_drop_uid(struct folder *, uint32_t);
+
 /* sync.c */
 int		 folder_dirs_unchanged(struct folder *);
 

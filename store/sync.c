@@ -68,7 +68,6 @@ static int	 fresh_cmp(const void *, const void *);
 static int	 scan_dir(struct folder *, int, struct scan *, int *);
 static int	 scan_folder(struct folder *, int, struct scan *, int *);
 static void	 scan_free(struct scan *);
-static int	 in_cur(struct folder *, const char *);
 static int	 merge_scan(struct folder *, struct scan *, struct msgtree *,
 		    int, struct store_msg ***, size_t *);
 static int	 number_fresh(struct folder *, struct store_msg **, size_t);
@@ -238,19 +237,6 @@ scan_folder(struct folder *f, int dirs, struct scan *sc, int *stable)
 	return 0;
 }
 
-/* Whether a message of the table is in cur/ under this base. */
-static int
-in_cur(struct folder *f, const char *base)
-{
-	size_t	i;
-
-	for (i = 0; i < f->nmsgs; i++)
-		if (f->msgs[i]->dir == STORE_DIR_CUR &&
-		    strcmp(f->msgs[i]->base, base) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * Match the scanned files with the table.  Files not in it become new
  * messages (*freshp); a base seen in both new/ and cur/ is one message,
@@ -280,7 +266,8 @@ merge_scan(struct folder *f, struct scan *sc, struct msgtree *tree,
 		m = RB_FIND(msgtree, tree, &key);
 		if (m == NULL && new_only) {
 			if (++looked <= NEW_ONLY_LINEAR) {
-				if (in_cur(f, name))
+				/* Not in new/'s part: in cur/'s, if at all. */
+				if (by_base(f, name, 0) != NULL)
 					continue;
 			} else {
 				for (j = 0; j < f->nmsgs; j++)
@@ -476,7 +463,8 @@ changed_dirs(struct folder *f)
 /*
  * The message of the table under this base: the last `from' first (the
  * messages just read from the list's end), then the others.  One by one:
- * sync_news() asks only for the few files events named.
+ * sync_news() asks only for the few files events named, a scan of new/
+ * alone only for the few names the table lacks.
  */
 static struct store_msg *
 by_base(struct folder *f, const char *base, size_t from)
@@ -591,17 +579,9 @@ sync_news(struct folder *f, size_t tail, int *changedp)
 	/* Gone, unless something happened since that may say otherwise. */
 	if (gone && folder_watch_pending(f))
 		return 1;
-	for (j = 0; j < ntouched; j++) {
-		if (touched[j]->seen)
-			continue;
-		for (i = 0; i < f->nmsgs && f->msgs[i] != touched[j]; i++)
-			continue;
-		store_msg_free(f->msgs[i]);
-		memmove(&f->msgs[i], &f->msgs[i + 1],
-		    (f->nmsgs - i - 1) * sizeof(*f->msgs));
-		f->nmsgs--;
-		*changedp = 1;
-	}
+	for (j = 0; j < ntouched; j++)
+		if (!touched[j]->seen && folder_drop_uid(f, touched[j]->uid))
+			*changedp = 1;
 	folder_watch_applied(f);
 	return 0;
 }
@@ -907,13 +887,15 @@ folder_sync_locked(struct folder *f, int flags, struct folder_changes *ch)
 		}
 		f->light = 0;
 	} else {
-		/* This handle's EXPUNGE: its records go with `-' ones. */
-		whole = changed;
-		if (drop_gone(f, whole ? NULL : &gone, &ngone) == -1) {
+		/*
+		 * This handle's EXPUNGE: its records go with `-' ones, unless
+		 * the list is written whole anyway.
+		 */
+		if ((r = drop_gone(f, changed ? NULL : &gone, &ngone)) == -1) {
 			free(snap);
 			return -1;
 		}
-		changed = changed || ngone > 0;
+		changed |= r;
 	}
 	if (reread && snap != NULL && old_uv == f->uidvalidity)
 		restore_recent(f, snap, nsnap);

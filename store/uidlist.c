@@ -367,26 +367,10 @@ parse_gone(const char *line, uint32_t *uidp, uint32_t *nextp)
 static int
 apply_gone(struct folder *f, uint32_t uid, uint32_t next)
 {
-	size_t	lo = 0, hi = f->nmsgs, mid;
-
 	if (next > f->uidnext)
 		f->uidnext = next;
 	f->ul_gone++;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (f->msgs[mid]->uid == uid) {
-			store_msg_free(f->msgs[mid]);
-			memmove(&f->msgs[mid], &f->msgs[mid + 1],
-			    (f->nmsgs - mid - 1) * sizeof(*f->msgs));
-			f->nmsgs--;
-			return 1;
-		}
-		if (f->msgs[mid]->uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	return folder_drop_uid(f, uid);
 }
 
 static void
@@ -930,7 +914,7 @@ uidlist_tail(struct folder *f)
 	char		 head[256], tail[1024], *nl, *line;
 	struct stat	 sb;
 	uint64_t	 v;
-	uint32_t	 uv, next, recent;
+	uint32_t	 uv, next, recent, gone_uid, gone_next;
 	size_t		 tlen;
 	ssize_t		 n;
 	off_t		 off;
@@ -971,12 +955,10 @@ uidlist_tail(struct folder *f)
 		/* Nothing but the header. */
 	} else if (*line == '-') {
 		/* An expunge: its N is UIDNEXT. */
-		if ((line = strstr(line, " N")) == NULL ||
-		    parse_num(line + 2, field_end(line + 2) - line - 2,
-		    UINT32_MAX, &v) == -1)
+		if (parse_gone(line, &gone_uid, &gone_next) == -1)
 			goto whole;
-		if (v > next)
-			next = v;
+		if (gone_next > next)
+			next = gone_next;
 	} else {
 		if (*line == '+')
 			line++;

@@ -67,10 +67,11 @@ struct folder_watch {
 
 static int	watch_add(struct folder *, int, int, const char *, uint32_t);
 static int	watch_dir(struct folder_watch *, const struct inotify_event *);
+static int	watch_file_dir(struct folder_watch *,
+		    const struct inotify_event *);
 static int	watch_own(struct folder_watch *, const struct inotify_event *);
 static void	watch_keep(struct folder_watch *, const struct inotify_event *);
 static void	watch_news_clear(struct folder_watch *, int);
-static int	watch_drain(struct folder *);
 
 /*
  * By the directory we hold open, not by path: the folder may have
@@ -164,6 +165,23 @@ watch_dir(struct folder_watch *w, const struct inotify_event *ev)
 }
 
 /*
+ * Which of new/ and cur/ (STORE_DIR_*) the file an event names is in;
+ * -1 for an event without a name, on a directory, of the folder itself,
+ * or a full queue.
+ */
+static int
+watch_file_dir(struct folder_watch *w, const struct inotify_event *ev)
+{
+	if (ev->len == 0 || (ev->mask & (IN_Q_OVERFLOW | IN_ISDIR)))
+		return -1;
+	if (ev->wd == w->wd[STORE_DIR_NEW])
+		return STORE_DIR_NEW;
+	if (ev->wd == w->wd[STORE_DIR_CUR])
+		return STORE_DIR_CUR;
+	return -1;
+}
+
+/*
  * An event of ours: a rename or removal folder_watch_expect_*()
  * noted, matched off once.  Events on directories and a full queue are
  * never ours.
@@ -175,13 +193,7 @@ watch_own(struct folder_watch *w, const struct inotify_event *ev)
 	size_t			 i;
 	int			 dir;
 
-	if (ev->len == 0 || (ev->mask & (IN_Q_OVERFLOW | IN_ISDIR)))
-		return 0;
-	if (ev->wd == w->wd[STORE_DIR_NEW])
-		dir = STORE_DIR_NEW;
-	else if (ev->wd == w->wd[STORE_DIR_CUR])
-		dir = STORE_DIR_CUR;
-	else
+	if ((dir = watch_file_dir(w, ev)) == -1)
 		return 0;
 	for (i = 0; i < w->nexp; i++) {
 		e = &w->exp[i];
@@ -275,7 +287,7 @@ folder_watch_reset(struct folder *f, int dirs)
 {
 	if (f->watchfd == -1 || f->watch == NULL)
 		return WATCH_ALL;
-	if (watch_drain(f) == -1)
+	if (folder_watch_dirs(f) == -1)
 		return WATCH_ALL;
 	f->watch->changed |= dirs;
 	/* Kept from here on, but of no use unless the scan ends well. */
@@ -361,13 +373,11 @@ watch_news_clear(struct folder_watch *w, int lost)
 static void
 watch_keep(struct folder_watch *w, const struct inotify_event *ev)
 {
-	struct watch_event	*e;
+	int	dir;
 
 	if (w->news_lost)
 		return;
-	if (ev->len == 0 || (ev->mask & (IN_Q_OVERFLOW | IN_ISDIR)) ||
-	    (ev->wd != w->wd[STORE_DIR_NEW] &&
-	    ev->wd != w->wd[STORE_DIR_CUR]) ||
+	if ((dir = watch_file_dir(w, ev)) == -1 ||
 	    strnlen(ev->name, ev->len) > NAME_MAX ||
 	    w->nnews == WATCH_NEWS_MAX ||
 	    (w->news == NULL && (w->news = reallocarray(NULL, WATCH_NEWS_MAX,
@@ -375,22 +385,7 @@ watch_keep(struct folder_watch *w, const struct inotify_event *ev)
 		watch_news_clear(w, 1);
 		return;
 	}
-	e = &w->news[w->nnews++];
-	e->dir = ev->wd == w->wd[STORE_DIR_NEW] ? STORE_DIR_NEW :
-	    STORE_DIR_CUR;
-	e->mask = ev->mask;
-	(void)strlcpy(e->name, ev->name, sizeof(e->name));
-}
-
-/*
- * The directories changed by others since their last scan, as a
- * WATCH_DIR() mask, after reading what is queued; -1 when the watch
- * cannot tell.
- */
-int
-folder_watch_dirs(struct folder *f)
-{
-	return watch_drain(f);
+	watch_expect(&w->news[w->nnews++], dir, ev->mask, ev->name);
 }
 
 void
@@ -412,13 +407,17 @@ folder_watch_read(struct folder *f)
 {
 	int	r;
 
-	if ((r = watch_drain(f)) == -1)
+	if ((r = folder_watch_dirs(f)) == -1)
 		return -1;
 	return r != 0;
 }
 
-static int
-watch_drain(struct folder *f)
+/*
+ * Read what is queued: the directories changed by others since their
+ * last scan, as a WATCH_DIR() mask, or -1 when the watch cannot tell.
+ */
+int
+folder_watch_dirs(struct folder *f)
 {
 	char	buf[4096]
 	    __attribute__((__aligned__(__alignof__(struct inotify_event))));
