@@ -111,6 +111,7 @@ static void	 storm_tick(void *);
 static void	 one_start(void);
 static void	 one_event(struct iclient *, enum ev, const char *, size_t);
 static void	 one_down(struct iclient *);
+static int	 one_failed(struct iclient *, enum ev, const char *, size_t);
 static int	 one_done(void *);
 static int	 fetch_finish(void);
 static int	 search_finish(void);
@@ -509,15 +510,23 @@ one_start(void)
 		finished = 1;
 }
 
+/* A single-client scenario's command refused: noted, and it ends. */
+static int
+one_failed(struct iclient *cl, enum ev ev, const char *l, size_t len)
+{
+	if (ev != EV_NO)
+		return 0;
+	note_error(failed_step(cl, "command: "), l, len);
+	i_close(cl);
+	finished = 1;
+	return 1;
+}
+
 static void
 one_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
 {
-	if (ev == EV_NO) {
-		note_error(failed_step(cl, "command: "), l, len);
-		i_close(cl);
-		finished = 1;
+	if (one_failed(cl, ev, l, len))
 		return;
-	}
 	if (cl->step == S_LOGIN) {
 		/* what is measured starts with the SELECT */
 		cl->t0 = now_ns();
@@ -633,12 +642,8 @@ deliver(void)
 static void
 newmail_event(struct iclient *cl, enum ev ev, const char *l, size_t len)
 {
-	if (ev == EV_NO) {
-		note_error(failed_step(cl, "command: "), l, len);
-		i_close(cl);
-		finished = 1;
+	if (one_failed(cl, ev, l, len))
 		return;
-	}
 	if (opening(cl))
 		return;
 	switch (cl->step) {
