@@ -808,13 +808,14 @@ uidlist_recent_save(struct folder *f)
  * wrote it (APPEND, COPY or MOVE through another handle, a delivery
  * another session numbered), into the table without reading the rest:
  * when the list is still the same file, longer, and what was added is
- * whole `+' records past the table's UIDs.  Each new message is taken
- * to be in cur/ without flags (where APPEND, COPY and MOVE put files)
- * until the sync finds its file.  Returns 0 with *added set, 1 when the
- * list must be read whole (the table is then as it was, but for `-'
- * records already applied, which reading it whole applies again), -1
- * on a system error.  `-' records drop their messages.  The caller
- * holds the folder lock.
+ * whole `+' and `-' records past the table's UIDs.  Each new message
+ * is taken to be in cur/ without flags (where APPEND, COPY and MOVE put
+ * files) until the sync finds its file; `-' records drop their
+ * messages once every line has parsed (at most 64, else it is read
+ * whole).  Returns 0 with *added set (the new messages still in the
+ * table, its last ones), 1 when the list must be read whole (the table
+ * is then as it was), -1 on a system error.  The caller holds the
+ * folder lock.
  */
 int
 uidlist_read_tail(struct folder *f, size_t *added)
